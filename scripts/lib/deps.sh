@@ -1,0 +1,59 @@
+# shellcheck shell=bash
+# Installs, on Debian 12, the packages that building and testing estoque_cache need.
+# Sourced by scripts/demo, test/run and .ci/run; nothing runs at source time.
+#
+#   estoque_deps_ensure [extra-package...]
+#
+# Only missing packages are installed (quietly, non-interactively). Without root
+# and with something missing, it prints the apt-get line to run and fails.
+
+ESTOQUE_DEPS_BASE=(
+	postgresql-15            # server, initdb, pg_ctl, pgbench
+	postgresql-client-15     # psql, pg_regress, pg_isolation_regress, Perl test modules
+	postgresql-server-dev-15 # PGXS and server headers
+	libipc-run-perl          # IPC::Run, needed by the Perl TAP tests
+	perl                     # prove
+	make
+	gcc
+	libc6-dev
+)
+
+# Prints, one a line, the named Debian packages that are not installed.
+estoque_deps_missing() {
+	local p status
+	for p in "$@"; do
+		status=$(dpkg-query -W -f='${db:Status-Status}' "$p" 2>/dev/null || true)
+		[ "$status" = installed ] || printf '%s\n' "$p"
+	done
+}
+
+estoque_deps_ensure() {
+	local missing
+	if ! command -v dpkg-query >/dev/null 2>&1; then
+		echo "deps: not a Debian system; make sure PostgreSQL 15 with its server headers," \
+			"pg_regress, prove and IPC::Run are installed" >&2
+		return 0
+	fi
+	mapfile -t missing < <(estoque_deps_missing "${ESTOQUE_DEPS_BASE[@]}" "$@")
+	[ "${#missing[@]}" -eq 0 ] && return 0
+
+	echo "deps: installing ${missing[*]}" >&2
+	if [ "$(id -u)" -ne 0 ]; then
+		echo "deps: run as root, or install first:" >&2
+		echo "  sudo apt-get install -y ${missing[*]}" >&2
+		return 1
+	fi
+	export DEBIAN_FRONTEND=noninteractive
+	if [ -z "${ESTOQUE_DEPS_UPDATED:-}" ]; then
+		apt-get update -qq >&2 || return 1
+		ESTOQUE_DEPS_UPDATED=1
+	fi
+	apt-get install -y -qq --no-install-recommends \
+		-o Dpkg::Use-Pty=0 "${missing[@]}" >&2 || return 1
+	# Installing the server makes Debian create and start a "main" cluster.
+	# Nothing here uses it; stop it so it does not hold memory or port 5432.
+	if printf '%s\n' "${missing[@]}" | grep -qx 'postgresql-15' &&
+		command -v pg_ctlcluster >/dev/null 2>&1; then
+		pg_ctlcluster 15 main stop >/dev/null 2>&1 || true
+	fi
+}
