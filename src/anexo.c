@@ -1,0 +1,424 @@
+/*-------------------------------------------------------------------------
+ *
+ * anexo.c
+ *	  Attached tables: validation when a table is attached, and the
+ *	  per-backend cache of what the triggers need to know about it.
+ *
+ * The cache is keyed by anexo_id (the trigger's argument).  An entry holds
+ * the attribute numbers of the configured columns, how to convert their
+ * values and the planned filter.  A relcache invalidation of the table
+ * (ALTER TABLE, DROP/ADD COLUMN, trigger changes) marks the entry invalid
+ * and the next trigger call reloads it, so a dropped-and-re-added column is
+ * found at its new attnum and a renamed column gives a clean error.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "access/table.h"
+#include "catalog/pg_collation.h"
+#include "catalog/pg_type.h"
+#include "executor/spi.h"
+#include "optimizer/optimizer.h"
+#include "parser/parse_coerce.h"
+#include "utils/builtins.h"
+#include "utils/hsearch.h"
+#include "utils/inval.h"
+#include "utils/lsyscache.h"
+#include "utils/memutils.h"
+#include "utils/rel.h"
+
+#include "estoque_cache.h"
+
+PG_FUNCTION_INFO_V1(estoque_cache_checar_anexo);
+
+static HTAB *anexos = NULL;
+
+/* Relcache callback: only mark entries invalid, as relcache callbacks must. */
+static void
+anexo_invalidar(Datum arg, Oid relid)
+{
+	HASH_SEQ_STATUS status;
+	Anexo	   *anexo;
+
+	if (anexos == NULL)
+		return;
+	hash_seq_init(&status, anexos);
+	while ((anexo = hash_seq_search(&status)) != NULL)
+		if (!OidIsValid(relid) || anexo->relid == relid)
+			anexo->valido = false;
+}
+
+/*
+ * Prepare the conversion of a value of tipo_origem into tipo_destino, the
+ * same way an explicit cast does.  Domains are looked through.
+ */
+void
+conversao_preparar(Conversao *conv, Oid tipo_origem, Oid tipo_destino, MemoryContext mcxt)
+{
+	Oid			base = getBaseType(tipo_origem);
+	Oid			funcid = InvalidOid;
+	CoercionPathType caminho;
+
+	memset(conv, 0, sizeof(Conversao));
+	conv->tipo_origem = base;
+	conv->tipo_destino = tipo_destino;
+	if (base == tipo_destino)
+	{
+		conv->identidade = true;
+		return;
+	}
+	caminho = find_coercion_pathway(tipo_destino, base, COERCION_EXPLICIT, &funcid);
+	switch (caminho)
+	{
+		case COERCION_PATH_RELABELTYPE:
+			conv->identidade = true;
+			break;
+		case COERCION_PATH_FUNC:
+			fmgr_info_cxt(funcid, &conv->funcao, mcxt);
+			break;
+		case COERCION_PATH_COERCEVIAIO:
+			if (tipo_destino != TEXTOID)
+				ereport(ERROR,
+						(errcode(ERRCODE_DATATYPE_MISMATCH),
+						 errmsg("type %s cannot be used as %s",
+								format_type_be(base), format_type_be(tipo_destino))));
+			{
+				Oid			saida;
+				bool		varlena;
+
+				getTypeOutputInfo(base, &saida, &varlena);
+				fmgr_info_cxt(saida, &conv->funcao, mcxt);
+				conv->via_io = true;
+			}
+			break;
+		default:
+			ereport(ERROR,
+					(errcode(ERRCODE_DATATYPE_MISMATCH),
+					 errmsg("type %s cannot be converted to %s",
+							format_type_be(base), format_type_be(tipo_destino))));
+	}
+}
+
+/* Convert one non-null value as prepared by conversao_preparar. */
+Datum
+conversao_aplicar(Conversao *conv, Datum valor)
+{
+	if (conv->identidade)
+		return valor;
+	if (conv->via_io)
+		return CStringGetTextDatum(OutputFunctionCall(&conv->funcao, valor));
+	return FunctionCall1Coll(&conv->funcao, DEFAULT_COLLATION_OID, valor);
+}
+
+/* Attribute number of a configured column, with a clean error if missing. */
+static AttrNumber
+coluna_attnum(Relation rel, const char *coluna, const char *papel)
+{
+	AttrNumber	attnum;
+
+	if (coluna == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("the %s column of table \"%s\" must be given", papel,
+						RelationGetRelationName(rel))));
+	attnum = get_attnum(RelationGetRelid(rel), coluna);
+	if (attnum == InvalidAttrNumber)
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_COLUMN),
+				 errmsg("column \"%s\" of relation \"%s\" does not exist",
+						coluna, RelationGetRelationName(rel)),
+				 errdetail("It was given as the %s column.", papel),
+				 errhint("Column names are matched exactly, as stored in the catalog; "
+						 "pass the right one by name, e.g. %s => 'cod_produto'.", papel)));
+	if (attnum < 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_COLUMN_REFERENCE),
+				 errmsg("system column \"%s\" cannot be used as the %s column", coluna, papel)));
+	return attnum;
+}
+
+/* Type of an attribute; domains looked through. */
+static Oid
+coluna_tipo(Relation rel, AttrNumber attnum)
+{
+	return getBaseType(TupleDescAttr(RelationGetDescr(rel), attnum - 1)->atttypid);
+}
+
+/* Check that a quantity column is numeric; prepare its conversion. */
+static void
+checar_quantidade(Relation rel, const char *coluna, AttrNumber attnum, Conversao *conv,
+				  MemoryContext mcxt)
+{
+	Oid			tipo = coluna_tipo(rel, attnum);
+	char		categoria;
+	bool		preferido;
+
+	get_type_category_preferred(tipo, &categoria, &preferido);
+	if (categoria != TYPCATEGORY_NUMERIC || tipo == OIDOID || tipo == REGCLASSOID ||
+		tipo == MONEYOID)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATATYPE_MISMATCH),
+				 errmsg("quantity column \"%s\" of relation \"%s\" has type %s",
+						coluna, RelationGetRelationName(rel), format_type_be(tipo)),
+				 errdetail("Quantities are summed as numeric."),
+				 errhint("Use a column of type numeric, integer, bigint, smallint, real or double precision.")));
+	conversao_preparar(conv, tipo, NUMERICOID, mcxt);
+}
+
+/* Check that a date column is date or timestamp; prepare its conversion. */
+static void
+checar_data(Relation rel, const char *coluna, AttrNumber attnum, Conversao *conv,
+			MemoryContext mcxt)
+{
+	Oid			tipo = coluna_tipo(rel, attnum);
+
+	if (tipo != DATEOID && tipo != TIMESTAMPOID)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATATYPE_MISMATCH),
+				 errmsg("date column \"%s\" of relation \"%s\" has type %s",
+						coluna, RelationGetRelationName(rel), format_type_be(tipo)),
+				 errdetail("Only date and timestamp without time zone give the same day in every session."),
+				 errhint(tipo == TIMESTAMPTZOID ?
+						 "A timestamp with time zone falls on different days in different time zones; "
+						 "store the day in a date column (a generated column works)." :
+						 "Use a column of type date.")));
+	conversao_preparar(conv, tipo, DATEOID, mcxt);
+}
+
+/* Check that a code column can become text; prepare its conversion. */
+static void
+checar_codigo(Relation rel, const char *coluna, AttrNumber attnum, Conversao *conv,
+			  MemoryContext mcxt)
+{
+	Oid			tipo = coluna_tipo(rel, attnum);
+
+	if (type_is_array(tipo) || type_is_rowtype(tipo) || tipo == BYTEAOID)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATATYPE_MISMATCH),
+				 errmsg("code column \"%s\" of relation \"%s\" has type %s",
+						coluna, RelationGetRelationName(rel), format_type_be(tipo)),
+				 errhint("Product codes must be text, varchar, char or an integer type.")));
+	conversao_preparar(conv, tipo, TEXTOID, mcxt);
+}
+
+/*
+ * Fill an Anexo from its configuration, checking everything against the
+ * relation.  Used both when attaching (errors reach the user) and when a
+ * trigger loads its entry.  Returns the planned-ready transformed filter.
+ */
+static Node *
+anexo_preparar(Anexo *anexo, Relation rel, const char *produto, const char *quantidade,
+			   const char *data, const char *destino, const char *filtro)
+{
+	EstoqueFonte fonte = anexo->fonte;
+	Node	   *expr = NULL;
+
+	anexo->relid = RelationGetRelid(rel);
+	anexo->att_produto = coluna_attnum(rel, produto,
+									   fonte == FONTE_UNIFICACAO ? "origem" : "produto");
+	checar_codigo(rel, produto, anexo->att_produto, &anexo->conv_produto, anexo->mcxt);
+	if (FONTE_E_QUANTIDADE(fonte))
+	{
+		anexo->att_quantidade = coluna_attnum(rel, quantidade, "quantidade");
+		checar_quantidade(rel, quantidade, anexo->att_quantidade,
+						  &anexo->conv_quantidade, anexo->mcxt);
+	}
+	if (FONTE_TEM_DATA(fonte) || (data != NULL && FONTE_E_QUANTIDADE(fonte)))
+	{
+		AttrNumber	att = coluna_attnum(rel, data, "data");
+
+		checar_data(rel, data, att, &anexo->conv_data, anexo->mcxt);
+		anexo->att_data = FONTE_TEM_DATA(fonte) ? att : 0;
+	}
+	if (fonte == FONTE_UNIFICACAO)
+	{
+		anexo->att_destino = coluna_attnum(rel, destino, "destino");
+		checar_codigo(rel, destino, anexo->att_destino, &anexo->conv_destino, anexo->mcxt);
+	}
+	if (filtro != NULL)
+		expr = filtro_transformar(rel, filtro);
+	return expr;
+}
+
+/*
+ * estoque_cache.checar_anexo(fonte, tabela, produto, quantidade, data,
+ *                            filtro, destino, nome) returns text
+ *
+ * Validates an attachment before anything is written and returns the
+ * canonical filter (NULL when there is none).
+ */
+Datum
+estoque_cache_checar_anexo(PG_FUNCTION_ARGS)
+{
+	char	   *fonte_txt;
+	EstoqueFonte fonte;
+	Oid			relid;
+	Relation	rel;
+	Anexo		anexo;
+	char	   *args[8] = {0};
+	char	   *canonico = NULL;
+
+	for (int i = 0; i < 8; i++)
+		if (i != 1 && !PG_ARGISNULL(i))
+			args[i] = text_to_cstring(PG_GETARG_TEXT_PP(i));
+	fonte_txt = args[0];
+	if (fonte_txt == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("fonte must not be null")));
+	fonte = fonte_de_nome(fonte_txt);
+	if (fonte == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("unknown fonte \"%s\"", fonte_txt),
+				 errhint("Valid fontes are movimentacao, carteira, pre_separacao, separacao and producao.")));
+	if (PG_ARGISNULL(1))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("tabela must not be null")));
+	relid = PG_GETARG_OID(1);
+
+	rel = table_open(relid, AccessShareLock);
+	if (rel->rd_rel->relkind != RELKIND_RELATION)
+		ereport(ERROR,
+				(errcode(rel->rd_rel->relkind == RELKIND_PARTITIONED_TABLE ?
+						 ERRCODE_FEATURE_NOT_SUPPORTED : ERRCODE_WRONG_OBJECT_TYPE),
+				 errmsg("\"%s\" is not an ordinary table", RelationGetRelationName(rel)),
+				 errhint(rel->rd_rel->relkind == RELKIND_PARTITIONED_TABLE ?
+						 "Partitioned tables are not supported yet; attach a plain table." :
+						 "Only ordinary tables can be attached: views and foreign tables have no triggers that see every change.")));
+	if (rel->rd_rel->relpersistence == RELPERSISTENCE_TEMP)
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("temporary table \"%s\" cannot be attached", RelationGetRelationName(rel))));
+
+	memset(&anexo, 0, sizeof(Anexo));
+	anexo.fonte = fonte;
+	anexo.mcxt = CurrentMemoryContext;
+	if (fonte == FONTE_PRODUTOS)
+	{
+		AttrNumber	att;
+		Conversao	conv;
+
+		anexo.att_produto = coluna_attnum(rel, args[2], "codigo");
+		checar_codigo(rel, args[2], anexo.att_produto, &anexo.conv_produto, anexo.mcxt);
+		att = coluna_attnum(rel, args[7], "nome");
+		checar_codigo(rel, args[7], att, &conv, anexo.mcxt);
+	}
+	else
+		anexo_preparar(&anexo, rel, args[2], args[3], args[4], args[6], args[5]);
+	if (args[5] != NULL)
+		canonico = filtro_canonico(rel, args[5]);
+	table_close(rel, AccessShareLock);
+
+	if (canonico == NULL)
+		PG_RETURN_NULL();
+	PG_RETURN_TEXT_P(cstring_to_text(canonico));
+}
+
+/*
+ * Load an attachment's configuration from estoque_cache.anexo into a fresh
+ * entry (the caller has the relation open).
+ */
+static void
+anexo_carregar(Anexo *anexo, Relation rel)
+{
+	static SPIPlanPtr plano = NULL;
+	Datum		arg = Int32GetDatum(anexo->anexo_id);
+	Oid			argtipo = INT4OID;
+	char	   *valores[6];
+	Node	   *expr;
+	MemoryContext antigo;
+
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	if (plano == NULL)
+	{
+		SPIPlanPtr	p = SPI_prepare("SELECT fonte, tabela::pg_catalog.oid::pg_catalog.text, produto, "
+									"quantidade, data, destino, filtro "
+									"FROM estoque_cache.anexo WHERE anexo_id OPERATOR(pg_catalog.=) $1",
+									1, &argtipo);
+
+		if (p == NULL)
+			elog(ERROR, "SPI_prepare failed: %s", SPI_result_code_string(SPI_result));
+		SPI_keepplan(p);
+		plano = p;
+	}
+	if (SPI_execute_plan(plano, &arg, NULL, true, 1) != SPI_OK_SELECT)
+		elog(ERROR, "SPI_execute_plan failed");
+	if (SPI_processed != 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_OBJECT),
+				 errmsg("estoque_cache attachment %d of table \"%s\" does not exist",
+						anexo->anexo_id, RelationGetRelationName(rel)),
+				 errdetail("The table has estoque_cache triggers but is not attached."),
+				 errhint("Drop the triggers named estoque_cache_* on the table, or attach it again.")));
+
+	anexo->fonte = fonte_de_nome(SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1));
+	if (atooid(SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2)) != RelationGetRelid(rel))
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("estoque_cache attachment %d belongs to another table, not \"%s\"",
+						anexo->anexo_id, RelationGetRelationName(rel)),
+				 errhint("Drop the triggers named estoque_cache_* on this table and attach it with estoque_cache_attach.")));
+	for (int i = 0; i < 5; i++)
+	{
+		char	   *v = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, i + 3);
+
+		valores[i] = v ? MemoryContextStrdup(anexo->mcxt, v) : NULL;
+	}
+	SPI_finish();
+
+	antigo = MemoryContextSwitchTo(anexo->mcxt);
+	expr = anexo_preparar(anexo, rel, valores[0], valores[1], valores[2], valores[3], valores[4]);
+	anexo->filtro = expr ? expression_planner((Expr *) expr) : NULL;
+	MemoryContextSwitchTo(antigo);
+}
+
+/*
+ * The cache entry of an attachment, loaded or reloaded as needed.  rel is
+ * the trigger's relation.
+ */
+Anexo *
+anexo_obter(int32 anexo_id, Relation rel)
+{
+	Anexo	   *anexo;
+	bool		achou;
+
+	if (anexos == NULL)
+	{
+		HASHCTL		ctl;
+
+		ctl.keysize = sizeof(int32);
+		ctl.entrysize = sizeof(Anexo);
+		ctl.hcxt = CacheMemoryContext;
+		anexos = hash_create("estoque_cache anexos", 16, &ctl,
+							 HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+		CacheRegisterRelcacheCallback(anexo_invalidar, (Datum) 0);
+	}
+	anexo = hash_search(anexos, &anexo_id, HASH_ENTER, &achou);
+	if (achou && anexo->valido && anexo->relid == RelationGetRelid(rel))
+		return anexo;
+
+	if (achou && anexo->mcxt != NULL)
+		MemoryContextDelete(anexo->mcxt);
+	memset(((char *) anexo) + sizeof(int32), 0, sizeof(Anexo) - sizeof(int32));
+	anexo->mcxt = AllocSetContextCreate(CacheMemoryContext, "estoque_cache anexo",
+										ALLOCSET_SMALL_SIZES);
+	/* set before loading, so that an invalidation arriving meanwhile sticks */
+	anexo->relid = RelationGetRelid(rel);
+	anexo->valido = true;
+	PG_TRY();
+	{
+		anexo_carregar(anexo, rel);
+	}
+	PG_CATCH();
+	{
+		MemoryContextDelete(anexo->mcxt);
+		hash_search(anexos, &anexo_id, HASH_REMOVE, NULL);
+		PG_RE_THROW();
+	}
+	PG_END_TRY();
+	return anexo;
+}

@@ -1,0 +1,140 @@
+/*-------------------------------------------------------------------------
+ *
+ * estoque_cache.c
+ *	  Module entry point of estoque_cache: module magic, _PG_init and the
+ *	  small helpers every other file uses (names of the sources, the
+ *	  internal schema, running as the extension's owner).
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "access/htup_details.h"
+#include "catalog/namespace.h"
+#include "catalog/pg_class.h"
+#include "miscadmin.h"
+#include "utils/fmgrprotos.h"
+#include "utils/lsyscache.h"
+#include "utils/numeric.h"
+#include "utils/syscache.h"
+
+#include "estoque_cache.h"
+
+PG_MODULE_MAGIC;
+
+void		_PG_init(void);
+
+static const struct
+{
+	EstoqueFonte fonte;
+	const char *nome;
+}			fontes[] =
+{
+	{FONTE_MOVIMENTACAO, "movimentacao"},
+	{FONTE_CARTEIRA, "carteira"},
+	{FONTE_PRE_SEPARACAO, "pre_separacao"},
+	{FONTE_SEPARACAO, "separacao"},
+	{FONTE_PRODUCAO, "producao"},
+	{FONTE_UNIFICACAO, "unificacao"},
+	{FONTE_PRODUTOS, "produtos"},
+};
+
+/*
+ * Module load.  The fold worker can only be registered while the library is
+ * being preloaded; everything else works without preloading.
+ */
+void
+_PG_init(void)
+{
+	ec_worker_registrar();
+}
+
+/* Kind of attachment from its SQL name; 0 when unknown. */
+EstoqueFonte
+fonte_de_nome(const char *nome)
+{
+	for (int i = 0; i < lengthof(fontes); i++)
+		if (strcmp(fontes[i].nome, nome) == 0)
+			return fontes[i].fonte;
+	return (EstoqueFonte) 0;
+}
+
+/* SQL name of a kind of attachment. */
+const char *
+fonte_nome(EstoqueFonte fonte)
+{
+	for (int i = 0; i < lengthof(fontes); i++)
+		if (fontes[i].fonte == fonte)
+			return fontes[i].nome;
+	return "?";
+}
+
+/* OID of the internal schema; errors out if the extension is not there. */
+Oid
+ec_schema_oid(void)
+{
+	return get_namespace_oid(EC_SCHEMA, false);
+}
+
+/* OID of an internal table. */
+Oid
+ec_relid(const char *relname)
+{
+	Oid			relid = get_relname_relid(relname, ec_schema_oid());
+
+	if (!OidIsValid(relid))
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_TABLE),
+				 errmsg("internal table %s.%s of estoque_cache does not exist",
+						EC_SCHEMA, relname),
+				 errhint("Reinstall the extension with DROP EXTENSION and CREATE EXTENSION.")));
+	return relid;
+}
+
+/*
+ * The role that owns the cache tables.  Triggers and read functions run
+ * their queries on the cache as this role, the way PostgreSQL's referential
+ * integrity triggers run as the owner of the referenced table, so that
+ * application roles need no privilege on the cache.
+ */
+Oid
+ec_dono(void)
+{
+	Oid			relid = ec_relid("delta");
+	HeapTuple	tuple;
+	Oid			dono;
+
+	tuple = SearchSysCache1(RELOID, ObjectIdGetDatum(relid));
+	if (!HeapTupleIsValid(tuple))
+		elog(ERROR, "cache lookup failed for relation %u", relid);
+	dono = ((Form_pg_class) GETSTRUCT(tuple))->relowner;
+	ReleaseSysCache(tuple);
+	return dono;
+}
+
+/* Switch to the cache owner; pass the saved values to ec_restaurar_usuario. */
+void
+ec_trocar_usuario(Oid *antigo_usuario, int *antigo_contexto)
+{
+	Oid			dono = ec_dono();
+
+	GetUserIdAndSecContext(antigo_usuario, antigo_contexto);
+	SetUserIdAndSecContext(dono, *antigo_contexto |
+						   SECURITY_LOCAL_USERID_CHANGE |
+						   SECURITY_NOFORCE_RLS);
+}
+
+void
+ec_restaurar_usuario(Oid antigo_usuario, int antigo_contexto)
+{
+	SetUserIdAndSecContext(antigo_usuario, antigo_contexto);
+}
+
+/* True if a numeric datum is zero. */
+bool
+numeric_e_zero(Datum valor)
+{
+	Numeric		zero = int64_to_numeric(0);
+
+	return DatumGetInt32(DirectFunctionCall2(numeric_cmp, valor, NumericGetDatum(zero))) == 0;
+}

@@ -1,0 +1,100 @@
+/*-------------------------------------------------------------------------
+ *
+ * estoque_cache.h
+ *	  Declarations shared by the estoque_cache extension's C files.
+ *
+ * The extension keeps, per product code, the figures of the stock ledger
+ * (saldo, carteira, pre-separação, separação, produção) in tables of the
+ * internal schema "estoque_cache".  Triggers append per-statement changes to
+ * estoque_cache.delta; estoque_cache_fold() moves committed changes into
+ * estoque_cache.saldo; readers add both (see docs/DESIGN.md).
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef ESTOQUE_CACHE_H
+#define ESTOQUE_CACHE_H
+
+#include "postgres.h"
+
+#include "access/attnum.h"
+#include "fmgr.h"
+#include "nodes/primnodes.h"
+#include "utils/date.h"
+#include "utils/relcache.h"
+
+/* Schema holding the internal tables. */
+#define EC_SCHEMA "estoque_cache"
+
+/* Kinds of attached tables; the quantity sources are 1..5 as stored. */
+typedef enum EstoqueFonte
+{
+	FONTE_MOVIMENTACAO = 1,
+	FONTE_CARTEIRA = 2,
+	FONTE_PRE_SEPARACAO = 3,
+	FONTE_SEPARACAO = 4,
+	FONTE_PRODUCAO = 5,
+	FONTE_UNIFICACAO = 10,
+	FONTE_PRODUTOS = 11
+} EstoqueFonte;
+
+#define FONTE_E_QUANTIDADE(f) ((f) >= FONTE_MOVIMENTACAO && (f) <= FONTE_PRODUCAO)
+#define FONTE_TEM_DATA(f) \
+	((f) == FONTE_PRE_SEPARACAO || (f) == FONTE_SEPARACAO || (f) == FONTE_PRODUCAO)
+
+/*
+ * How a column's value becomes the type the cache stores (text codes,
+ * numeric quantities, dates): the same coercion an explicit SQL cast uses,
+ * so that triggers and the set-based rebuild always agree.
+ */
+typedef struct Conversao
+{
+	Oid			tipo_origem;
+	Oid			tipo_destino;
+	bool		identidade;		/* binary compatible: no call */
+	bool		via_io;			/* output function, then text */
+	FmgrInfo	funcao;			/* cast or output function */
+} Conversao;
+
+/* One attached table, as the triggers need it. */
+typedef struct Anexo
+{
+	int32		anexo_id;		/* hash key */
+	bool		valido;			/* false once a relcache inval hits it */
+	Oid			relid;
+	EstoqueFonte fonte;
+	AttrNumber	att_produto;
+	AttrNumber	att_quantidade; /* quantity sources only */
+	AttrNumber	att_data;		/* dated sources only; 0 otherwise */
+	AttrNumber	att_destino;	/* unificacao only */
+	Conversao	conv_produto;
+	Conversao	conv_quantidade;
+	Conversao	conv_data;
+	Conversao	conv_destino;
+	Expr	   *filtro;			/* planned filter, or NULL */
+	MemoryContext mcxt;			/* owns filtro and the FmgrInfos' data */
+} Anexo;
+
+/* estoque_cache.c */
+extern EstoqueFonte fonte_de_nome(const char *nome);
+extern const char *fonte_nome(EstoqueFonte fonte);
+extern Oid	ec_schema_oid(void);
+extern Oid	ec_relid(const char *relname);
+extern Oid	ec_dono(void);
+extern void ec_trocar_usuario(Oid *antigo_usuario, int *antigo_contexto);
+extern void ec_restaurar_usuario(Oid antigo_usuario, int antigo_contexto);
+extern bool numeric_e_zero(Datum valor);
+
+/* filtro.c */
+extern Node *filtro_transformar(Relation rel, const char *texto);
+extern char *filtro_canonico(Relation rel, const char *texto);
+
+/* anexo.c */
+extern Anexo *anexo_obter(int32 anexo_id, Relation rel);
+extern void conversao_preparar(Conversao *conv, Oid tipo_origem, Oid tipo_destino,
+							   MemoryContext mcxt);
+extern Datum conversao_aplicar(Conversao *conv, Datum valor);
+
+/* worker.c */
+extern void ec_worker_registrar(void);
+
+#endif							/* ESTOQUE_CACHE_H */

@@ -1,0 +1,442 @@
+/*-------------------------------------------------------------------------
+ *
+ * trigger.c
+ *	  The C triggers that keep the cache exact inside the writing
+ *	  transaction.
+ *
+ * estoque_cache.trg_fonte() is attached to the five quantity sources as
+ * AFTER ... FOR EACH STATEMENT triggers with transition tables (one each
+ * for INSERT, UPDATE and DELETE, plus TRUNCATE).  It reads the statement's
+ * old and new rows, keeps those that pass the filter, nets them per
+ * (code, date) and appends one row per non-zero net change to
+ * estoque_cache.delta.  It never updates a shared row, so writers of the
+ * same product never wait for each other and cannot deadlock through the
+ * cache; readers add the appended changes to the folded figures, so they see
+ * committed work plus their own transaction's, and nothing else.
+ *
+ * estoque_cache.trg_codigos() is attached to link tables and product
+ * catalogues.  It collects the codes a statement touched and has
+ * estoque_cache.sincronizar_codigos() recompute those codes' links, groups
+ * or names (these tables change rarely; their writers may serialise).
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "catalog/pg_type.h"
+#include "commands/trigger.h"
+#include "common/hashfn.h"
+#include "executor/executor.h"
+#include "executor/spi.h"
+#include "executor/tuptable.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+#include "utils/hsearch.h"
+#include "utils/memutils.h"
+#include "utils/numeric.h"
+#include "utils/rel.h"
+#include "utils/tuplestore.h"
+
+#include "estoque_cache.h"
+
+PG_FUNCTION_INFO_V1(estoque_cache_trg_fonte);
+PG_FUNCTION_INFO_V1(estoque_cache_trg_codigos);
+
+/* Net change of one (code, date) within a statement. */
+typedef struct ChaveDelta
+{
+	const char *codigo;
+	DateADT		data;
+} ChaveDelta;
+
+typedef struct Delta
+{
+	ChaveDelta	chave;			/* hash key */
+	Datum		quantidade;		/* numeric */
+} Delta;
+
+static uint32
+chave_hash(const void *key, Size keysize)
+{
+	const ChaveDelta *k = (const ChaveDelta *) key;
+
+	return hash_combine(string_hash(k->codigo, 0), murmurhash32((uint32) k->data));
+}
+
+static int
+chave_comparar(const void *key1, const void *key2, Size keysize)
+{
+	const ChaveDelta *a = (const ChaveDelta *) key1;
+	const ChaveDelta *b = (const ChaveDelta *) key2;
+
+	if (a->data != b->data)
+		return 1;
+	return strcmp(a->codigo, b->codigo);
+}
+
+/* Check how a trigger function was called; complain like contrib/tcn. */
+static TriggerData *
+checar_chamada(FunctionCallInfo fcinfo, const char *funcao)
+{
+	TriggerData *trigdata;
+
+	if (!CALLED_AS_TRIGGER(fcinfo))
+		ereport(ERROR,
+				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+				 errmsg("%s: not called by trigger manager", funcao)));
+	trigdata = (TriggerData *) fcinfo->context;
+	if (!TRIGGER_FIRED_AFTER(trigdata->tg_event) ||
+		!TRIGGER_FIRED_FOR_STATEMENT(trigdata->tg_event))
+		ereport(ERROR,
+				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+				 errmsg("%s: must be fired AFTER ... FOR EACH STATEMENT", funcao),
+				 errhint("Attach tables with estoque_cache_attach instead of creating triggers by hand.")));
+	if (trigdata->tg_trigger->tgnargs != 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+				 errmsg("%s: expected one argument (the attachment id)", funcao)));
+	if (!TRIGGER_FIRED_BY_TRUNCATE(trigdata->tg_event))
+	{
+		bool		precisa_old = TRIGGER_FIRED_BY_UPDATE(trigdata->tg_event) ||
+			TRIGGER_FIRED_BY_DELETE(trigdata->tg_event);
+		bool		precisa_new = TRIGGER_FIRED_BY_UPDATE(trigdata->tg_event) ||
+			TRIGGER_FIRED_BY_INSERT(trigdata->tg_event);
+
+		if ((precisa_old && trigdata->tg_oldtable == NULL) ||
+			(precisa_new && trigdata->tg_newtable == NULL))
+			ereport(ERROR,
+					(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+					 errmsg("%s: trigger \"%s\" lacks its transition tables", funcao,
+							trigdata->tg_trigger->tgname),
+					 errhint("Detach and attach the table again with estoque_cache_attach.")));
+	}
+	return trigdata;
+}
+
+/*
+ * Read every row of a transition table with a read pointer of our own (the
+ * tuplestore is shared with other triggers of the statement), and add
+ * sinal * quantity of the rows that pass the filter to the hash.
+ */
+static void
+acumular(Tuplestorestate *ts, Relation rel, Anexo *anexo, int sinal, HTAB *deltas,
+		 ExprState *filtro, ExprContext *econtext, MemoryContext mcxt)
+{
+	TupleTableSlot *slot;
+	int			ptr;
+
+	if (ts == NULL)
+		return;
+	slot = MakeSingleTupleTableSlot(RelationGetDescr(rel), &TTSOpsMinimalTuple);
+	ptr = tuplestore_alloc_read_pointer(ts, 0);
+	tuplestore_select_read_pointer(ts, ptr);
+	tuplestore_rescan(ts);
+
+	while (tuplestore_gettupleslot(ts, true, false, slot))
+	{
+		Datum		codigo,
+					quantidade,
+					data;
+		bool		nulo;
+		ChaveDelta	chave;
+		Delta	   *delta;
+		bool		achou;
+		MemoryContext antigo;
+
+		if (filtro != NULL)
+		{
+			Datum		ok;
+
+			econtext->ecxt_scantuple = slot;
+			ok = ExecEvalExprSwitchContext(filtro, econtext, &nulo);
+			ResetExprContext(econtext);
+			if (nulo || !DatumGetBool(ok))
+				continue;
+		}
+		codigo = slot_getattr(slot, anexo->att_produto, &nulo);
+		if (nulo)
+			continue;			/* a NULL code does not count */
+		quantidade = slot_getattr(slot, anexo->att_quantidade, &nulo);
+		if (nulo)
+			continue;			/* nor does a NULL quantity */
+
+		antigo = MemoryContextSwitchTo(mcxt);
+		chave.codigo = TextDatumGetCString(conversao_aplicar(&anexo->conv_produto, codigo));
+		chave.data = DATEVAL_NOBEGIN;
+		if (anexo->att_data != 0)
+		{
+			data = slot_getattr(slot, anexo->att_data, &nulo);
+			if (!nulo)
+				chave.data = DatumGetDateADT(conversao_aplicar(&anexo->conv_data, data));
+		}
+		quantidade = conversao_aplicar(&anexo->conv_quantidade, quantidade);
+		if (sinal < 0)
+			quantidade = DirectFunctionCall1(numeric_uminus, quantidade);
+
+		delta = hash_search(deltas, &chave, HASH_ENTER, &achou);
+		if (achou)
+			delta->quantidade = DirectFunctionCall2(numeric_add, delta->quantidade, quantidade);
+		else
+			delta->quantidade = quantidade;
+		MemoryContextSwitchTo(antigo);
+	}
+	ExecDropSingleTupleTableSlot(slot);
+}
+
+/* Plans to append deltas: one row, or many at once through unnest(). */
+static SPIPlanPtr plano_um = NULL;
+static SPIPlanPtr plano_varios = NULL;
+
+static SPIPlanPtr
+preparar(const char *sql, int nargs, Oid *tipos)
+{
+	SPIPlanPtr	plano = SPI_prepare(sql, nargs, tipos);
+
+	if (plano == NULL)
+		elog(ERROR, "SPI_prepare failed: %s", SPI_result_code_string(SPI_result));
+	SPI_keepplan(plano);
+	return plano;
+}
+
+/* Append the non-zero net changes to estoque_cache.delta, as the cache owner. */
+static void
+gravar_deltas(Anexo *anexo, HTAB *deltas)
+{
+	long		n = hash_get_num_entries(deltas);
+	Datum	   *codigos = palloc(n * sizeof(Datum));
+	Datum	   *datas = palloc(n * sizeof(Datum));
+	Datum	   *quantidades = palloc(n * sizeof(Datum));
+	int			k = 0;
+	HASH_SEQ_STATUS status;
+	Delta	   *delta;
+	Oid			usuario;
+	int			contexto;
+	int			ret;
+
+	hash_seq_init(&status, deltas);
+	while ((delta = hash_seq_search(&status)) != NULL)
+	{
+		if (numeric_e_zero(delta->quantidade))
+			continue;
+		codigos[k] = CStringGetTextDatum(delta->chave.codigo);
+		datas[k] = DateADTGetDatum(delta->chave.data);
+		quantidades[k] = delta->quantidade;
+		k++;
+	}
+	if (k == 0)
+		return;
+
+	ec_trocar_usuario(&usuario, &contexto);
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	if (k == 1)
+	{
+		Datum		valores[5];
+
+		if (plano_um == NULL)
+		{
+			Oid			tipos[5] = {INT4OID, INT2OID, TEXTOID, DATEOID, NUMERICOID};
+
+			plano_um = preparar("INSERT INTO estoque_cache.delta "
+								"(codigo, anexo_id, data, fonte, quantidade) "
+								"VALUES ($3, $1, $4, $2, $5)", 5, tipos);
+		}
+		valores[0] = Int32GetDatum(anexo->anexo_id);
+		valores[1] = Int16GetDatum((int16) anexo->fonte);
+		valores[2] = codigos[0];
+		valores[3] = datas[0];
+		valores[4] = quantidades[0];
+		ret = SPI_execute_plan(plano_um, valores, NULL, false, 0);
+	}
+	else
+	{
+		Datum		valores[5];
+
+		if (plano_varios == NULL)
+		{
+			Oid			tipos[5] = {INT4OID, INT2OID, TEXTARRAYOID, DATEARRAYOID,
+			NUMERICARRAYOID};
+
+			plano_varios = preparar("INSERT INTO estoque_cache.delta "
+									"(codigo, anexo_id, data, fonte, quantidade) "
+									"SELECT u.c, $1, u.d, $2, u.q "
+									"FROM ROWS FROM (pg_catalog.unnest($3), pg_catalog.unnest($4), "
+									"pg_catalog.unnest($5)) AS u(c, d, q)",
+									5, tipos);
+		}
+		valores[0] = Int32GetDatum(anexo->anexo_id);
+		valores[1] = Int16GetDatum((int16) anexo->fonte);
+		valores[2] = PointerGetDatum(construct_array(codigos, k, TEXTOID, -1, false,
+													 TYPALIGN_INT));
+		valores[3] = PointerGetDatum(construct_array(datas, k, DATEOID, sizeof(DateADT),
+													 true, TYPALIGN_INT));
+		valores[4] = PointerGetDatum(construct_array(quantidades, k, NUMERICOID, -1,
+													 false, TYPALIGN_INT));
+		ret = SPI_execute_plan(plano_varios, valores, NULL, false, 0);
+	}
+	if (ret != SPI_OK_INSERT)
+		elog(ERROR, "estoque_cache: appending deltas failed: %s", SPI_result_code_string(ret));
+	SPI_finish();
+	ec_restaurar_usuario(usuario, contexto);
+}
+
+/* Run "SELECT estoque_cache.<funcao>($1, $2)" as the cache owner. */
+static void
+chamar_sincronizacao(const char *sql, int32 anexo_id, Datum codigos, bool codigos_nulo)
+{
+	Oid			usuario;
+	int			contexto;
+	Oid			tipos[2] = {INT4OID, TEXTARRAYOID};
+	Datum		valores[2];
+	char		nulos[2] = {' ', codigos_nulo ? 'n' : ' '};
+	int			ret;
+
+	valores[0] = Int32GetDatum(anexo_id);
+	valores[1] = codigos;
+	ec_trocar_usuario(&usuario, &contexto);
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	ret = SPI_execute_with_args(sql, 2, tipos, valores, nulos, false, 0);
+	if (ret != SPI_OK_SELECT)
+		elog(ERROR, "estoque_cache: %s failed: %s", sql, SPI_result_code_string(ret));
+	SPI_finish();
+	ec_restaurar_usuario(usuario, contexto);
+}
+
+/*
+ * estoque_cache.trg_fonte(): AFTER INSERT/UPDATE/DELETE/TRUNCATE FOR EACH
+ * STATEMENT on a quantity source; argument: the attachment id.
+ */
+Datum
+estoque_cache_trg_fonte(PG_FUNCTION_ARGS)
+{
+	TriggerData *trigdata = checar_chamada(fcinfo, "estoque_cache.trg_fonte");
+	Relation	rel = trigdata->tg_relation;
+	int32		anexo_id = pg_strtoint32(trigdata->tg_trigger->tgargs[0]);
+	Anexo	   *anexo = anexo_obter(anexo_id, rel);
+	MemoryContext mcxt;
+	MemoryContext antigo;
+	HASHCTL		ctl;
+	HTAB	   *deltas;
+	EState	   *estate = NULL;
+	ExprState  *filtro = NULL;
+	ExprContext *econtext = NULL;
+
+	if (!FONTE_E_QUANTIDADE(anexo->fonte))
+		ereport(ERROR,
+				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+				 errmsg("estoque_cache.trg_fonte: attachment %d is a %s, not a quantity source",
+						anexo_id, fonte_nome(anexo->fonte))));
+
+	if (TRIGGER_FIRED_BY_TRUNCATE(trigdata->tg_event))
+	{
+		/* The table is empty now: cancel its whole contribution. */
+		chamar_sincronizacao("SELECT estoque_cache.truncar_anexo($1)", anexo_id, (Datum) 0, true);
+		return PointerGetDatum(NULL);
+	}
+
+	mcxt = AllocSetContextCreate(CurrentMemoryContext, "estoque_cache trigger",
+								 ALLOCSET_DEFAULT_SIZES);
+	antigo = MemoryContextSwitchTo(mcxt);
+
+	ctl.keysize = sizeof(ChaveDelta);
+	ctl.entrysize = sizeof(Delta);
+	ctl.hash = chave_hash;
+	ctl.match = chave_comparar;
+	ctl.hcxt = mcxt;
+	deltas = hash_create("estoque_cache deltas", 64, &ctl,
+						 HASH_ELEM | HASH_FUNCTION | HASH_COMPARE | HASH_CONTEXT);
+
+	if (anexo->filtro != NULL)
+	{
+		estate = CreateExecutorState();
+		filtro = ExecPrepareExpr(anexo->filtro, estate);
+		econtext = GetPerTupleExprContext(estate);
+	}
+
+	acumular(trigdata->tg_oldtable, rel, anexo, -1, deltas, filtro, econtext, mcxt);
+	acumular(trigdata->tg_newtable, rel, anexo, +1, deltas, filtro, econtext, mcxt);
+	gravar_deltas(anexo, deltas);
+
+	if (estate != NULL)
+		FreeExecutorState(estate);
+	MemoryContextSwitchTo(antigo);
+	MemoryContextDelete(mcxt);
+	return PointerGetDatum(NULL);
+}
+
+/* Add the non-null codes of column attnum of a transition table to a list. */
+static List *
+coletar_codigos(List *codigos, Tuplestorestate *ts, Relation rel, AttrNumber attnum,
+				Conversao *conv)
+{
+	TupleTableSlot *slot;
+	int			ptr;
+
+	if (ts == NULL || attnum == 0)
+		return codigos;
+	slot = MakeSingleTupleTableSlot(RelationGetDescr(rel), &TTSOpsMinimalTuple);
+	ptr = tuplestore_alloc_read_pointer(ts, 0);
+	tuplestore_select_read_pointer(ts, ptr);
+	tuplestore_rescan(ts);
+	while (tuplestore_gettupleslot(ts, true, false, slot))
+	{
+		bool		nulo;
+		Datum		v = slot_getattr(slot, attnum, &nulo);
+
+		if (!nulo)
+			codigos = lappend(codigos, DatumGetPointer(conversao_aplicar(conv, v)));
+	}
+	ExecDropSingleTupleTableSlot(slot);
+	return codigos;
+}
+
+/*
+ * estoque_cache.trg_codigos(): AFTER INSERT/UPDATE/DELETE/TRUNCATE FOR EACH
+ * STATEMENT on a link table or a catalogue; argument: the attachment id.
+ */
+Datum
+estoque_cache_trg_codigos(PG_FUNCTION_ARGS)
+{
+	TriggerData *trigdata = checar_chamada(fcinfo, "estoque_cache.trg_codigos");
+	Relation	rel = trigdata->tg_relation;
+	int32		anexo_id = pg_strtoint32(trigdata->tg_trigger->tgargs[0]);
+	Anexo	   *anexo = anexo_obter(anexo_id, rel);
+	List	   *codigos = NIL;
+	Datum	   *elementos;
+	ListCell   *lc;
+	int			i = 0;
+
+	if (anexo->fonte != FONTE_UNIFICACAO && anexo->fonte != FONTE_PRODUTOS)
+		ereport(ERROR,
+				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+				 errmsg("estoque_cache.trg_codigos: attachment %d is a %s, not links or a catalogue",
+						anexo_id, fonte_nome(anexo->fonte))));
+
+	if (TRIGGER_FIRED_BY_TRUNCATE(trigdata->tg_event))
+	{
+		chamar_sincronizacao("SELECT estoque_cache.sincronizar_codigos($1, $2)", anexo_id,
+							 (Datum) 0, true);
+		return PointerGetDatum(NULL);
+	}
+
+	codigos = coletar_codigos(codigos, trigdata->tg_oldtable, rel, anexo->att_produto,
+							  &anexo->conv_produto);
+	codigos = coletar_codigos(codigos, trigdata->tg_newtable, rel, anexo->att_produto,
+							  &anexo->conv_produto);
+	codigos = coletar_codigos(codigos, trigdata->tg_oldtable, rel, anexo->att_destino,
+							  &anexo->conv_destino);
+	codigos = coletar_codigos(codigos, trigdata->tg_newtable, rel, anexo->att_destino,
+							  &anexo->conv_destino);
+	if (codigos == NIL)
+		return PointerGetDatum(NULL);
+
+	elementos = palloc(list_length(codigos) * sizeof(Datum));
+	foreach(lc, codigos)
+		elementos[i++] = PointerGetDatum(lfirst(lc));
+	chamar_sincronizacao("SELECT estoque_cache.sincronizar_codigos($1, $2)", anexo_id,
+						 PointerGetDatum(construct_array(elementos, i, TEXTOID, -1, false,
+														 TYPALIGN_INT)),
+						 false);
+	return PointerGetDatum(NULL);
+}

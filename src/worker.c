@@ -1,0 +1,127 @@
+/*-------------------------------------------------------------------------
+ *
+ * worker.c
+ *	  Background worker that folds committed deltas into estoque_cache.saldo.
+ *
+ * Folding is housekeeping, not correctness: readers add pending deltas to
+ * the folded figures, so they are exact whether or not the folder keeps up.
+ * It keeps the delta table short so that reads stay fast.  The worker is
+ * registered only when the library is in shared_preload_libraries and
+ * estoque_cache.fold_database names a database; it calls
+ * estoque_cache_fold() there every estoque_cache.fold_interval ms.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "access/xact.h"
+#include "catalog/pg_type.h"
+#include "executor/spi.h"
+#include "miscadmin.h"
+#include "pgstat.h"
+#include "postmaster/bgworker.h"
+#include "postmaster/interrupt.h"
+#include "storage/ipc.h"
+#include "storage/latch.h"
+#include "storage/proc.h"
+#include "tcop/tcopprot.h"
+#include "utils/guc.h"
+#include "utils/snapmgr.h"
+
+#include "estoque_cache.h"
+
+PGDLLEXPORT void estoque_cache_worker_main(Datum arg);
+
+static char *fold_database = NULL;
+static int	fold_interval = 1000;
+static int	fold_limite = 100000;
+
+/*
+ * Define the worker's settings, and register the worker when the library is
+ * being preloaded (called from _PG_init).
+ */
+void
+ec_worker_registrar(void)
+{
+	BackgroundWorker worker;
+
+	DefineCustomStringVariable("estoque_cache.fold_database",
+							   "Database where the background folder runs estoque_cache_fold().",
+							   "Empty disables the background folder.",
+							   &fold_database, "", PGC_POSTMASTER, 0,
+							   NULL, NULL, NULL);
+	DefineCustomIntVariable("estoque_cache.fold_interval",
+							"Milliseconds between two folds of the background folder.",
+							NULL, &fold_interval, 1000, 10, 3600 * 1000,
+							PGC_SIGHUP, GUC_UNIT_MS, NULL, NULL, NULL);
+	DefineCustomIntVariable("estoque_cache.fold_batch",
+							"Most deltas one fold moves into the folded figures.",
+							NULL, &fold_limite, 100000, 100, INT_MAX,
+							PGC_SIGHUP, 0, NULL, NULL, NULL);
+	MarkGUCPrefixReserved("estoque_cache");
+
+	if (!process_shared_preload_libraries_in_progress ||
+		fold_database == NULL || fold_database[0] == '\0')
+		return;
+
+	memset(&worker, 0, sizeof(worker));
+	worker.bgw_flags = BGWORKER_SHMEM_ACCESS | BGWORKER_BACKEND_DATABASE_CONNECTION;
+	worker.bgw_start_time = BgWorkerStart_RecoveryFinished;
+	worker.bgw_restart_time = 10;
+	snprintf(worker.bgw_library_name, BGW_MAXLEN, "estoque_cache");
+	snprintf(worker.bgw_function_name, BGW_MAXLEN, "estoque_cache_worker_main");
+	snprintf(worker.bgw_name, BGW_MAXLEN, "estoque_cache folder");
+	snprintf(worker.bgw_type, BGW_MAXLEN, "estoque_cache folder");
+	RegisterBackgroundWorker(&worker);
+}
+
+/* One fold, in its own transaction; skipped while the extension is absent. */
+static void
+dobrar_uma_vez(void)
+{
+	SetCurrentStatementStartTimestamp();
+	StartTransactionCommand();
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	PushActiveSnapshot(GetTransactionSnapshot());
+	pgstat_report_activity(STATE_RUNNING, "estoque_cache_fold");
+
+	if (SPI_execute("SELECT 1 FROM pg_catalog.pg_extension WHERE extname = 'estoque_cache'",
+					true, 1) == SPI_OK_SELECT && SPI_processed == 1)
+	{
+		Oid			tipo = INT4OID;
+		Datum		limite = Int32GetDatum(fold_limite);
+
+		if (SPI_execute_with_args("SELECT estoque_cache.fold($1)", 1, &tipo, &limite, NULL,
+								  false, 0) != SPI_OK_SELECT)
+			elog(ERROR, "estoque_cache.fold failed");
+	}
+	SPI_finish();
+	PopActiveSnapshot();
+	CommitTransactionCommand();
+	pgstat_report_stat(false);
+	pgstat_report_activity(STATE_IDLE, NULL);
+}
+
+void
+estoque_cache_worker_main(Datum arg)
+{
+	pqsignal(SIGHUP, SignalHandlerForConfigReload);
+	pqsignal(SIGTERM, die);
+	BackgroundWorkerUnblockSignals();
+	BackgroundWorkerInitializeConnection(fold_database, NULL, 0);
+
+	for (;;)
+	{
+		(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
+						 fold_interval, PG_WAIT_EXTENSION);
+		ResetLatch(MyLatch);
+		CHECK_FOR_INTERRUPTS();
+		if (ConfigReloadPending)
+		{
+			ConfigReloadPending = false;
+			ProcessConfigFile(PGC_SIGHUP);
+		}
+		dobrar_uma_vez();
+	}
+}
