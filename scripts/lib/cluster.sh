@@ -64,6 +64,10 @@ estoque_cluster_start() {
 		return 1
 	fi
 	chown "$ESTOQUE_PG_USER": "$dir" && chmod 700 "$dir" || return 1
+	if ! estoque_as_postgres test -w "$dir"; then
+		echo "cluster: user $ESTOQUE_PG_USER cannot reach $dir (check its parents' modes)" >&2
+		return 1
+	fi
 	ESTOQUE_CLUSTER_DIR=$dir
 	ESTOQUE_CLUSTER_DATA=$dir/data
 
