@@ -37,19 +37,30 @@ estoque_deps_ensure() {
 	mapfile -t missing < <(estoque_deps_missing "${ESTOQUE_DEPS_BASE[@]}" "$@")
 	[ "${#missing[@]}" -eq 0 ] && return 0
 
-	echo "deps: installing ${missing[*]}" >&2
 	if [ "$(id -u)" -ne 0 ]; then
-		echo "deps: run as root, or install first:" >&2
+		echo "deps: missing ${missing[*]}; run as root, or install them first:" >&2
 		echo "  sudo apt-get install -y ${missing[*]}" >&2
 		return 1
 	fi
+	echo "deps: installing ${missing[*]}" >&2
 	export DEBIAN_FRONTEND=noninteractive
+	local log
+	log=$(mktemp) || return 1
 	if [ -z "${ESTOQUE_DEPS_UPDATED:-}" ]; then
-		apt-get update -qq >&2 || return 1
+		if ! apt-get update -qq >"$log" 2>&1; then
+			cat "$log" >&2
+			rm -f "$log"
+			return 1
+		fi
 		ESTOQUE_DEPS_UPDATED=1
 	fi
-	apt-get install -y -qq --no-install-recommends \
-		-o Dpkg::Use-Pty=0 "${missing[@]}" >&2 || return 1
+	if ! apt-get install -y -qq --no-install-recommends -o Dpkg::Use-Pty=0 \
+		"${missing[@]}" >"$log" 2>&1; then
+		cat "$log" >&2
+		rm -f "$log"
+		return 1
+	fi
+	rm -f "$log"
 	# Installing the server makes Debian create and start a "main" cluster.
 	# Nothing here uses it; stop it so it does not hold memory or port 5432.
 	if printf '%s\n' "${missing[@]}" | grep -qx 'postgresql-15' &&
