@@ -10,6 +10,8 @@
 #                                    server log in DIR/server.log; exports
 #                                    PGHOST, PGPORT, PGUSER
 #   estoque_cluster_stop             stop it (safe to call twice, or before start)
+#   estoque_mktemp NAME              make a temporary directory that the postgres
+#                                    user can reach ($TMPDIR, else /tmp); print it
 #
 # PostgreSQL refuses to run as root, so the cluster belongs to the postgres OS user;
 # the caller is expected to be root.
@@ -48,6 +50,21 @@ estoque_pg_setup() {
 
 estoque_as_postgres() {
 	runuser -u "$ESTOQUE_PG_USER" -- "$@"
+}
+
+estoque_mktemp() {
+	local base dir
+	for base in "${TMPDIR:-/tmp}" /tmp; do
+		dir=$(mktemp -d "$base/$1.XXXXXX" 2>/dev/null) || continue
+		chmod 755 "$dir"
+		if estoque_as_postgres test -x "$dir"; then
+			echo "$dir"
+			return 0
+		fi
+		rmdir "$dir"
+	done
+	echo "could not make a temporary directory that $ESTOQUE_PG_USER can reach" >&2
+	return 1
 }
 
 # True when something accepts TCP connections on 127.0.0.1:$1.
