@@ -43,11 +43,15 @@ fi
 
 T=$(mktemp -d "${TMPDIR:-/tmp}/estoque_cache_cli.XXXXXX") || exit 1
 
-psql_admin() { # psql_admin [psql args...]: superuser session on postgres
-	"$PG_BINDIR/psql" -X -q -v ON_ERROR_STOP=1 -d postgres "$@"
+# Superuser sessions on the postgres database and on the test database;
+# warnings and errors only.
+psql_admin() {
+	PGOPTIONS='-c client_min_messages=warning' \
+		"$PG_BINDIR/psql" -X -q -v ON_ERROR_STOP=1 -d postgres "$@"
 }
-psql_db() { # psql_db [psql args...]: superuser session on the test database
-	"$PG_BINDIR/psql" -X -q -v ON_ERROR_STOP=1 -d "$DB" "$@"
+psql_db() {
+	PGOPTIONS='-c client_min_messages=warning' \
+		"$PG_BINDIR/psql" -X -q -v ON_ERROR_STOP=1 -d "$DB" "$@"
 }
 
 cleanup() {
@@ -127,7 +131,7 @@ psql_admin -c "CREATE ROLE $APP_ROLE LOGIN PASSWORD '$APP_PASSWORD'" || exit 1
 # The application's tables, with the column names the extension defaults to.
 # Group 1001+1002 runs out tomorrow (CRÍTICO), 3001 falls below the minimum
 # of 10 (ATENÇÃO), 2001 has plenty (OK).
-psql_db <<'SQL' || exit 1
+psql_db -o /dev/null <<'SQL' || exit 1
 CREATE TABLE movimentacao_estoque (
     id serial PRIMARY KEY,
     cod_produto varchar(50),
