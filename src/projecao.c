@@ -22,6 +22,11 @@
  */
 #include "postgres.h"
 
+#include "access/genam.h"
+#include "access/heapam.h"
+#include "access/stratnum.h"
+#include "access/table.h"
+#include "access/tableam.h"
 #include "catalog/pg_type.h"
 #include "common/hashfn.h"
 #include "executor/spi.h"
@@ -34,6 +39,9 @@
 #include "utils/hsearch.h"
 #include "utils/memutils.h"
 #include "utils/numeric.h"
+#include "utils/fmgroids.h"
+#include "utils/rel.h"
+#include "utils/snapmgr.h"
 #include "utils/timestamp.h"
 
 #include "estoque_cache.h"
@@ -106,18 +114,12 @@ criar_hash(const char *nome, Size entrysize, long n)
 					   HASH_ELEM | HASH_FUNCTION | HASH_COMPARE | HASH_CONTEXT);
 }
 
-static Datum
-somar(Datum acumulado, Datum valor)
-{
-	if (acumulado == (Datum) 0)
-		return valor;
-	return DirectFunctionCall2(numeric_add, acumulado, valor);
-}
+static Datum numeric_zero(void);
 
 static Datum
 zero_se_nulo(Datum valor)
 {
-	return valor == (Datum) 0 ? NumericGetDatum(int64_to_numeric(0)) : valor;
+	return valor == (Datum) 0 ? numeric_zero() : valor;
 }
 
 static int
@@ -129,39 +131,69 @@ comparar_numeric(Datum a, Datum b)
 static bool
 negativo(Datum valor)
 {
-	return comparar_numeric(valor, NumericGetDatum(int64_to_numeric(0))) < 0;
+	return comparar_numeric(valor, numeric_zero()) < 0;
 }
 
-/* Run a query through SPI (already connected), failing loudly. */
-static void
-executar(const char *sql, int nargs, Oid *tipos, Datum *valores, int esperado)
+/* Numeric zero, made once per backend. */
+static Datum
+numeric_zero(void)
 {
-	int			ret = SPI_execute_with_args(sql, nargs, tipos, valores, NULL, true, 0);
+	static Numeric zero = NULL;
 
-	if (ret != esperado)
-		elog(ERROR, "estoque_cache: query failed (%s): %s", SPI_result_code_string(ret), sql);
+	if (zero == NULL)
+	{
+		MemoryContext antigo = MemoryContextSwitchTo(TopMemoryContext);
+
+		zero = int64_to_numeric(0);
+		MemoryContextSwitchTo(antigo);
+	}
+	return NumericGetDatum(zero);
 }
 
-/* Load the settings and today's date (D0) in the configured time zone. */
+/*
+ * Load the settings and today's date (D0) in the configured time zone.
+ * The defaults are those of estoque_cache.config(), which the SQL side uses.
+ */
 static void
 carregar_config(Config *cfg)
 {
+	static SPIPlanPtr plano = NULL;
+	Oid			usuario;
+	int			contexto;
 	bool		nulo;
+	MemoryContext mcxt = CurrentMemoryContext;
 
-	executar("SELECT horizonte_dias, janela_critica_dias, estoque_minimo, hoje "
-			 "FROM estoque_cache.config()", 0, NULL, NULL, SPI_OK_SELECT);
-	if (SPI_processed != 1)
-		elog(ERROR, "estoque_cache.config() returned %lu rows", (unsigned long) SPI_processed);
+	ec_trocar_usuario(&usuario, &contexto);
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	if (plano == NULL)
+	{
+		SPIPlanPtr	p = SPI_prepare("SELECT horizonte_dias, janela_critica_dias, estoque_minimo, hoje "
+									"FROM estoque_cache.config()", 0, NULL);
+
+		if (p == NULL)
+			elog(ERROR, "SPI_prepare failed: %s", SPI_result_code_string(SPI_result));
+		SPI_keepplan(p);
+		plano = p;
+	}
+	if (SPI_execute_plan(plano, NULL, NULL, true, 1) != SPI_OK_SELECT || SPI_processed != 1)
+		elog(ERROR, "estoque_cache.config() failed");
 	cfg->horizonte = DatumGetInt32(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &nulo));
 	cfg->janela = DatumGetInt32(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2, &nulo));
-	cfg->estoque_minimo = SPI_datumTransfer(SPI_getbinval(SPI_tuptable->vals[0],
-														  SPI_tuptable->tupdesc, 3, &nulo),
-											false, -1);
+	{
+		MemoryContext antigo = MemoryContextSwitchTo(mcxt);
+
+		cfg->estoque_minimo = datumCopy(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 3, &nulo),
+										false, -1);
+		MemoryContextSwitchTo(antigo);
+	}
 	cfg->hoje = DatumGetDateADT(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 4, &nulo));
+	SPI_finish();
+	ec_restaurar_usuario(usuario, contexto);
 }
 
 static Grupo *
-grupo_entrar(HTAB *grupos, char *principal)
+grupo_entrar(HTAB *grupos, const char *principal)
 {
 	bool		achou;
 	Grupo	   *g = hash_search(grupos, &principal, HASH_ENTER, &achou);
@@ -169,199 +201,398 @@ grupo_entrar(HTAB *grupos, char *principal)
 	if (!achou)
 	{
 		memset(((char *) g) + sizeof(char *), 0, sizeof(Grupo) - sizeof(char *));
-		g->principal = principal;
+		g->principal = pstrdup(principal);
 	}
 	return g;
 }
 
 /*
- * Read groups into a hash keyed by principal: one group (the one of
- * `produto`) or all of them.  Day arrays have `dias` entries from cfg->hoje.
- * Must be called inside SPI; results are copied to `mcxt`.
+ * A text datum as a C string, in buf when it fits (the scans below look up
+ * one code per tuple; most codes are short).
  */
-static HTAB *
-carregar_grupos(const char *produto, int dias, Config *cfg, MemoryContext mcxt)
+static char *
+texto_em(Datum valor, char *buf, Size tamanho)
 {
-	MemoryContext antigo = MemoryContextSwitchTo(mcxt);
-	HTAB	   *grupos = criar_hash("estoque_cache grupos", sizeof(Grupo), produto ? 4 : 4096);
-	HTAB	   *membros = criar_hash("estoque_cache membros", sizeof(char *) * 2, produto ? 8 : 1024);
-	Datum		codigos_arg = (Datum) 0;
-	Oid			tipo_array = TEXTARRAYOID;
-	uint64		i;
+	text	   *t = DatumGetTextPP(valor);
+	Size		n = VARSIZE_ANY_EXHDR(t);
+	char	   *s = n < tamanho ? buf : palloc(n + 1);
 
-	MemoryContextSwitchTo(antigo);
+	memcpy(s, VARDATA_ANY(t), n);
+	s[n] = '\0';
+	return s;
+}
 
-	/* 1. Groups with more than one code, and their members. */
-	if (produto != NULL)
+/*
+ * Scanning the internal tables directly, in the caller's snapshot: all rows
+ * (indexname NULL) or the rows whose first indexed column equals `chave`.
+ * Runs the callback on each tuple's deformed values.
+ */
+typedef void (*VisitaTupla) (Datum *valores, bool *nulos, void *arg);
+
+static void
+varrer(const char *tabela, const char *indice, AttrNumber coluna, Datum chave,
+	   VisitaTupla visita, void *arg)
+{
+	Relation	rel = table_open(ec_relid(tabela), AccessShareLock);
+	TupleDesc	desc = RelationGetDescr(rel);
+	Datum	   *valores = palloc(sizeof(Datum) * desc->natts);
+	bool	   *nulos = palloc(sizeof(bool) * desc->natts);
+	HeapTuple	tup;
+
+	if (indice == NULL)
 	{
-		Oid			tipo = TEXTOID;
-		Datum		arg = CStringGetTextDatum(produto);
+		TableScanDesc scan = table_beginscan(rel, GetActiveSnapshot(), 0, NULL);
 
-		executar("SELECT p, estoque_cache.ordenar_codigos(coalesce("
-				 "  (SELECT pg_catalog.array_agg(g.codigo) FROM estoque_cache.grupo g"
-				 "    WHERE g.principal OPERATOR(pg_catalog.=) p), ARRAY[p])), "
-				 "  EXISTS (SELECT 1 FROM estoque_cache.grupo g WHERE g.principal OPERATOR(pg_catalog.=) p) "
-				 "FROM (SELECT coalesce((SELECT g.principal FROM estoque_cache.grupo g"
-				 "   WHERE g.codigo OPERATOR(pg_catalog.=) $1), $1) COLLATE \"C\" AS p) s",
-				 1, &tipo, &arg, SPI_OK_SELECT);
+		while ((tup = heap_getnext(scan, ForwardScanDirection)) != NULL)
+		{
+			heap_deform_tuple(tup, desc, valores, nulos);
+			visita(valores, nulos, arg);
+		}
+		table_endscan(scan);
 	}
 	else
-		executar("SELECT principal, estoque_cache.ordenar_codigos(pg_catalog.array_agg(codigo)), true "
-				 "FROM estoque_cache.grupo GROUP BY principal",
-				 0, NULL, NULL, SPI_OK_SELECT);
-
-	for (i = 0; i < SPI_processed; i++)
 	{
-		bool		nulo;
-		HeapTuple	tup = SPI_tuptable->vals[i];
-		char	   *principal;
-		Grupo	   *g;
-		ArrayType  *arr;
+		ScanKeyData key;
+		SysScanDesc scan;
+
+		/* ScanKeyInit compares in the C collation, as the cache's columns do */
+		ScanKeyInit(&key, coluna, BTEqualStrategyNumber, F_TEXTEQ, chave);
+		scan = systable_beginscan(rel, ec_relid(indice), true, GetActiveSnapshot(), 1, &key);
+		while ((tup = systable_getnext(scan)) != NULL)
+		{
+			heap_deform_tuple(tup, desc, valores, nulos);
+			visita(valores, nulos, arg);
+		}
+		systable_endscan(scan);
+	}
+	table_close(rel, AccessShareLock);
+	pfree(valores);
+	pfree(nulos);
+}
+
+/* State of one load. */
+typedef struct Carga
+{
+	HTAB	   *grupos;			/* principal -> Grupo */
+	HTAB	   *membros;		/* codigo -> principal, codes in groups of 2+ */
+	Config	   *cfg;
+	int			dias;
+	const char *produto;		/* one group, or NULL for all */
+	List	   *codigos;		/* members of that group (char *) */
+	HTAB	   *nomes;			/* codigo -> nome */
+} Carga;
+
+typedef struct ParTexto
+{
+	char	   *chave;
+	char	   *valor;
+} ParTexto;
+
+/* estoque_cache.grupo row: codigo, principal. */
+static void
+visitar_grupo(Datum *valores, bool *nulos, void *arg)
+{
+	Carga	   *carga = (Carga *) arg;
+	char		buf[128];
+	char	   *codigo = texto_em(valores[0], buf, sizeof(buf));
+	bool		achou;
+	ParTexto   *par = hash_search(carga->membros, &codigo, HASH_ENTER, &achou);
+
+	if (!achou)
+	{
+		par->chave = pstrdup(codigo);
+		par->valor = TextDatumGetCString(valores[1]);
+	}
+}
+
+/* estoque_cache.saldo / delta row: codigo, anexo_id, data, fonte, quantidade, atualizado_em. */
+static void
+visitar_figura(Datum *valores, bool *nulos, void *arg)
+{
+	Carga	   *carga = (Carga *) arg;
+	Config	   *cfg = carga->cfg;
+	char		buf[128];
+	char	   *codigo = texto_em(valores[0], buf, sizeof(buf));
+	DateADT		data = DatumGetDateADT(valores[2]);
+	int			fonte = DatumGetInt16(valores[3]);
+	Datum		q = valores[4];
+	TimestampTz quando = DatumGetTimestampTz(valores[5]);
+	ParTexto   *par = hash_search(carga->membros, &codigo, HASH_FIND, NULL);
+	Grupo	   *g = grupo_entrar(carga->grupos, par ? par->valor : codigo);
+	int64		dia;
+
+	g->conhecido = true;
+	if (!g->tem_atualizado || quando > g->atualizado_em)
+		g->atualizado_em = quando;
+	g->tem_atualizado = true;
+	if (fonte < FONTE_MOVIMENTACAO || fonte > FONTE_PRODUCAO)
+		return;
+	if (fonte != FONTE_PRODUCAO)
+		g->total[fonte] = g->total[fonte] == (Datum) 0 ? datumCopy(q, false, -1) :
+			DirectFunctionCall2(numeric_add, g->total[fonte], q);
+
+	if (fonte == FONTE_PRE_SEPARACAO || fonte == FONTE_SEPARACAO)
+	{
+		/* undated or past exits are still pending: they count on D0 */
+		dia = (DATE_IS_NOBEGIN(data) || data <= cfg->hoje) ? 0 : (int64) data - cfg->hoje;
+		if (dia < carga->dias)
+		{
+			if (g->saida == NULL)
+				g->saida = palloc0(sizeof(Datum) * carga->dias);
+			g->saida[dia] = g->saida[dia] == (Datum) 0 ? datumCopy(q, false, -1) :
+				DirectFunctionCall2(numeric_add, g->saida[dia], q);
+		}
+	}
+	else if (fonte == FONTE_PRODUCAO && !DATE_NOT_FINITE(data) && data >= cfg->hoje)
+	{
+		/* production dated before D0 (or undated) is not counted */
+		dia = (int64) data - cfg->hoje;
+		if (dia < carga->dias)
+		{
+			if (g->producao == NULL)
+				g->producao = palloc0(sizeof(Datum) * carga->dias);
+			g->producao[dia] = g->producao[dia] == (Datum) 0 ? datumCopy(q, false, -1) :
+				DirectFunctionCall2(numeric_add, g->producao[dia], q);
+		}
+	}
+}
+
+/* estoque_cache.nome row: codigo, anexo_id, nome.  The first catalogue wins. */
+static void
+visitar_nome(Datum *valores, bool *nulos, void *arg)
+{
+	Carga	   *carga = (Carga *) arg;
+	char		buf[128];
+	char	   *codigo = texto_em(valores[0], buf, sizeof(buf));
+	int32		anexo = DatumGetInt32(valores[1]);
+	bool		achou;
+	ParTexto   *par = hash_search(carga->nomes, &codigo, HASH_ENTER, &achou);
+
+	if (!achou)
+		par->chave = pstrdup(codigo);
+	/* keep the name of the lowest anexo_id: store it in front of the name */
+	if (!achou || anexo < *(int32 *) par->valor)
+	{
+		char	   *nome = TextDatumGetCString(valores[2]);
+		char	   *v = palloc(sizeof(int32) + strlen(nome) + 1);
+
+		*(int32 *) v = anexo;
+		strcpy(v + sizeof(int32), nome);
+		par->valor = v;
+	}
+}
+
+/* Comparison of codes in principal order (see estoque_cache.ordenar_codigos). */
+static bool
+codigo_inteiro(const char *c)
+{
+	if (*c == '-')
+		c++;
+	if (*c == '\0')
+		return false;
+	for (; *c; c++)
+		if (*c < '0' || *c > '9')
+			return false;
+	return true;
+}
+
+static int
+comparar_inteiros(const char *a, const char *b)
+{
+	bool		na = (*a == '-');
+	bool		nb = (*b == '-');
+	const char *da = a + na;
+	const char *db = b + nb;
+	size_t		la,
+				lb;
+	int			r;
+
+	while (*da == '0' && da[1] != '\0')
+		da++;
+	while (*db == '0' && db[1] != '\0')
+		db++;
+	/* -0 equals 0 */
+	if (strcmp(da, "0") == 0)
+		na = false;
+	if (strcmp(db, "0") == 0)
+		nb = false;
+	if (na != nb)
+		return na ? -1 : 1;
+	la = strlen(da);
+	lb = strlen(db);
+	r = (la != lb) ? (la < lb ? -1 : 1) : strcmp(da, db);
+	return na ? -r : r;
+}
+
+static bool ordenacao_inteira;
+
+static int
+comparar_codigos(const void *a, const void *b)
+{
+	const char *x = *(const char *const *) a;
+	const char *y = *(const char *const *) b;
+
+	if (ordenacao_inteira)
+	{
+		int			r = comparar_inteiros(x, y);
+
+		if (r != 0)
+			return r;
+	}
+	return strcmp(x, y);
+}
+
+/* text[] of codes in principal order. */
+static Datum
+array_ordenado(List *codigos)
+{
+	int			n = list_length(codigos);
+	char	  **v = palloc(sizeof(char *) * n);
+	Datum	   *d = palloc(sizeof(Datum) * n);
+	ListCell   *lc;
+	int			i = 0;
+
+	ordenacao_inteira = true;
+	foreach(lc, codigos)
+	{
+		v[i] = lfirst(lc);
+		ordenacao_inteira &= codigo_inteiro(v[i]);
+		i++;
+	}
+	qsort(v, n, sizeof(char *), comparar_codigos);
+	for (i = 0; i < n; i++)
+		d[i] = CStringGetTextDatum(v[i]);
+	return PointerGetDatum(construct_array(d, n, TEXTOID, -1, false, TYPALIGN_INT));
+}
+
+/* Name of a group: the principal's, else the first member's that has one. */
+static void
+nomear(Grupo *g, HTAB *nomes)
+{
+	ParTexto   *par = hash_search(nomes, &g->principal, HASH_FIND, NULL);
+
+	if (par == NULL && g->codigos != (Datum) 0)
+	{
 		Datum	   *elems;
 		int			n;
 
-		antigo = MemoryContextSwitchTo(mcxt);
-		principal = SPI_getvalue(tup, SPI_tuptable->tupdesc, 1);
-		g = grupo_entrar(grupos, principal);
-		g->codigos = datumCopy(SPI_getbinval(tup, SPI_tuptable->tupdesc, 2, &nulo), false, -1);
-		g->conhecido = DatumGetBool(SPI_getbinval(tup, SPI_tuptable->tupdesc, 3, &nulo));
-		arr = DatumGetArrayTypeP(g->codigos);
-		deconstruct_array(arr, TEXTOID, -1, false, TYPALIGN_INT, &elems, NULL, &n);
-		for (int j = 0; j < n; j++)
+		deconstruct_array(DatumGetArrayTypeP(g->codigos), TEXTOID, -1, false,
+						  TYPALIGN_INT, &elems, NULL, &n);
+		for (int j = 0; j < n && par == NULL; j++)
 		{
 			char	   *codigo = TextDatumGetCString(elems[j]);
-			char	  **par = hash_search(membros, &codigo, HASH_ENTER, NULL);
 
-			par[1] = principal;
+			par = hash_search(nomes, &codigo, HASH_FIND, NULL);
 		}
-		if (produto != NULL)
-			codigos_arg = g->codigos;
-		MemoryContextSwitchTo(antigo);
 	}
-
-	/* 2. Figures: folded rows plus pending deltas. */
+	if (par != NULL)
 	{
-		const char *sql_todos =
-			"SELECT codigo, fonte, data, quantidade, atualizado_em FROM estoque_cache.saldo "
-			"UNION ALL "
-			"SELECT codigo, fonte, data, quantidade, atualizado_em FROM estoque_cache.delta";
-		const char *sql_um =
-			"SELECT codigo, fonte, data, quantidade, atualizado_em FROM estoque_cache.saldo "
-			"WHERE codigo OPERATOR(pg_catalog.=) ANY ($1) "
-			"UNION ALL "
-			"SELECT codigo, fonte, data, quantidade, atualizado_em FROM estoque_cache.delta "
-			"WHERE codigo OPERATOR(pg_catalog.=) ANY ($1)";
-
-		if (produto != NULL)
-			executar(sql_um, 1, &tipo_array, &codigos_arg, SPI_OK_SELECT);
-		else
-			executar(sql_todos, 0, NULL, NULL, SPI_OK_SELECT);
-	}
-
-	antigo = MemoryContextSwitchTo(mcxt);
-	for (i = 0; i < SPI_processed; i++)
-	{
-		HeapTuple	tup = SPI_tuptable->vals[i];
-		TupleDesc	desc = SPI_tuptable->tupdesc;
-		bool		nulo;
-		char	   *codigo = SPI_getvalue(tup, desc, 1);
-		int			fonte = DatumGetInt16(SPI_getbinval(tup, desc, 2, &nulo));
-		DateADT		data = DatumGetDateADT(SPI_getbinval(tup, desc, 3, &nulo));
-		Datum		q = datumCopy(SPI_getbinval(tup, desc, 4, &nulo), false, -1);
-		TimestampTz quando = DatumGetTimestampTz(SPI_getbinval(tup, desc, 5, &nulo));
-		char	  **par = hash_search(membros, &codigo, HASH_FIND, NULL);
-		Grupo	   *g = grupo_entrar(grupos, par ? par[1] : codigo);
-		int64		dia;
-
+		g->nome = par->valor + sizeof(int32);
 		g->conhecido = true;
-		if (!g->tem_atualizado || quando > g->atualizado_em)
-			g->atualizado_em = quando;
-		g->tem_atualizado = true;
-		if (fonte < 1 || fonte > FONTE_PRODUCAO)
-			continue;
-		if (fonte != FONTE_PRODUCAO)
-			g->total[fonte] = somar(g->total[fonte], q);
+	}
+}
 
-		if (fonte == FONTE_PRE_SEPARACAO || fonte == FONTE_SEPARACAO)
+/*
+ * Read groups into a hash keyed by principal: the group of `produto`, or all
+ * of them.  Day arrays have `dias` entries from cfg->hoje.  Reads the cache
+ * tables directly in the active snapshot, by index for one group.
+ */
+static HTAB *
+carregar_grupos(const char *produto, int dias, Config *cfg)
+{
+	Carga		carga;
+	HASH_SEQ_STATUS status;
+	Grupo	   *g;
+
+	memset(&carga, 0, sizeof(carga));
+	carga.grupos = criar_hash("estoque_cache grupos", sizeof(Grupo), produto ? 4 : 4096);
+	carga.membros = criar_hash("estoque_cache membros", sizeof(ParTexto), produto ? 8 : 1024);
+	carga.nomes = criar_hash("estoque_cache nomes", sizeof(ParTexto), produto ? 8 : 4096);
+	carga.cfg = cfg;
+	carga.dias = dias;
+	carga.produto = produto;
+
+	if (produto != NULL)
+	{
+		Datum		chave = CStringGetTextDatum(produto);
+		ParTexto   *par;
+		const char *principal;
+		ListCell   *lc;
+
+		/* the code's group: its principal, then every member */
+		varrer("grupo", "grupo_pkey", 1, chave, visitar_grupo, &carga);
+		par = hash_search(carga.membros, &produto, HASH_FIND, NULL);
+		principal = par ? par->valor : produto;
+		if (par != NULL)
 		{
-			/* undated or past exits are still pending: they count on D0 */
-			dia = (DATE_IS_NOBEGIN(data) || data <= cfg->hoje) ? 0 : (int64) data - cfg->hoje;
-			if (dia < dias)
-			{
-				if (g->saida == NULL)
-					g->saida = palloc0(sizeof(Datum) * dias);
-				g->saida[dia] = somar(g->saida[dia], q);
-			}
+			hash_destroy(carga.membros);
+			carga.membros = criar_hash("estoque_cache membros", sizeof(ParTexto), 8);
+			varrer("grupo", "grupo_principal_idx", 2, CStringGetTextDatum(principal),
+				   visitar_grupo, &carga);
 		}
-		else if (fonte == FONTE_PRODUCAO && !DATE_IS_NOBEGIN(data) && data >= cfg->hoje)
+		g = grupo_entrar(carga.grupos, principal);
+		if (hash_get_num_entries(carga.membros) > 0)
 		{
-			dia = (int64) data - cfg->hoje;
-			if (dia < dias)
-			{
-				if (g->producao == NULL)
-					g->producao = palloc0(sizeof(Datum) * dias);
-				g->producao[dia] = somar(g->producao[dia], q);
-			}
+			HASH_SEQ_STATUS st;
+
+			hash_seq_init(&st, carga.membros);
+			while ((par = hash_seq_search(&st)) != NULL)
+				carga.codigos = lappend(carga.codigos, par->chave);
+			g->conhecido = true;
+		}
+		else
+			carga.codigos = list_make1(pstrdup(produto));
+		g->codigos = array_ordenado(carga.codigos);
+
+		foreach(lc, carga.codigos)
+		{
+			Datum		c = CStringGetTextDatum((char *) lfirst(lc));
+
+			varrer("saldo", "saldo_pkey", 1, c, visitar_figura, &carga);
+			varrer("delta", "delta_codigo_idx", 1, c, visitar_figura, &carga);
+			varrer("nome", "nome_pkey", 1, c, visitar_nome, &carga);
 		}
 	}
-	MemoryContextSwitchTo(antigo);
-
-	/* 3. Names: the principal's, else the first member's that has one. */
-	if (produto != NULL)
-		executar("SELECT codigo, nome FROM estoque_cache.nome "
-				 "WHERE codigo OPERATOR(pg_catalog.=) ANY ($1) ORDER BY anexo_id",
-				 1, &tipo_array, &codigos_arg, SPI_OK_SELECT);
 	else
-		executar("SELECT codigo, nome FROM estoque_cache.nome ORDER BY anexo_id",
-				 0, NULL, NULL, SPI_OK_SELECT);
-	if (SPI_processed > 0)
 	{
-		HTAB	   *nomes;
+		HASH_SEQ_STATUS st;
+		ParTexto   *par;
+		HTAB	   *listas = criar_hash("estoque_cache listas", sizeof(ParTexto), 1024);
 
-		antigo = MemoryContextSwitchTo(mcxt);
-		nomes = criar_hash("estoque_cache nomes", sizeof(char *) * 2, SPI_processed);
-		for (i = 0; i < SPI_processed; i++)
+		varrer("grupo", NULL, 0, (Datum) 0, visitar_grupo, &carga);
+		varrer("saldo", NULL, 0, (Datum) 0, visitar_figura, &carga);
+		varrer("delta", NULL, 0, (Datum) 0, visitar_figura, &carga);
+		varrer("nome", NULL, 0, (Datum) 0, visitar_nome, &carga);
+
+		/* members of each group of two or more, in principal order */
+		hash_seq_init(&st, carga.membros);
+		while ((par = hash_seq_search(&st)) != NULL)
 		{
-			char	   *codigo = SPI_getvalue(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1);
 			bool		achou;
-			char	  **par = hash_search(nomes, &codigo, HASH_ENTER, &achou);
+			ParTexto   *lista = hash_search(listas, &par->valor, HASH_ENTER, &achou);
 
 			if (!achou)
-				par[1] = SPI_getvalue(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 2);
+				lista->valor = NULL;
+			lista->valor = (char *) lappend((List *) lista->valor, par->chave);
 		}
+		hash_seq_init(&st, listas);
+		while ((par = hash_seq_search(&st)) != NULL)
 		{
-			HASH_SEQ_STATUS status;
-			Grupo	   *g;
-
-			hash_seq_init(&status, grupos);
-			while ((g = hash_seq_search(&status)) != NULL)
-			{
-				char	  **par = hash_search(nomes, &g->principal, HASH_FIND, NULL);
-
-				if (par == NULL && g->codigos != (Datum) 0)
-				{
-					Datum	   *elems;
-					int			n;
-
-					deconstruct_array(DatumGetArrayTypeP(g->codigos), TEXTOID, -1, false,
-									  TYPALIGN_INT, &elems, NULL, &n);
-					for (int j = 0; j < n && par == NULL; j++)
-					{
-						char	   *codigo = TextDatumGetCString(elems[j]);
-
-						par = hash_search(nomes, &codigo, HASH_FIND, NULL);
-					}
-				}
-				if (par != NULL)
-				{
-					g->nome = par[1];
-					g->conhecido = true;
-				}
-			}
+			g = hash_search(carga.grupos, &par->chave, HASH_FIND, NULL);
+			if (g != NULL)
+				g->codigos = array_ordenado((List *) par->valor);
 		}
-		MemoryContextSwitchTo(antigo);
 	}
-	return grupos;
+
+	/* names, and single-code groups' member list */
+	hash_seq_init(&status, carga.grupos);
+	while ((g = hash_seq_search(&status)) != NULL)
+	{
+		if (g->codigos == (Datum) 0)
+			g->codigos = array_ordenado(list_make1(g->principal));
+		nomear(g, carga.nomes);
+	}
+	return carga.grupos;
 }
 
 /* Day-by-day summary: forecast over the critical window, rupture date, status. */
@@ -413,11 +644,13 @@ static bool
 tem_algo(Grupo *g, int dias)
 {
 	for (int f = FONTE_MOVIMENTACAO; f <= FONTE_SEPARACAO; f++)
-		if (g->total[f] != (Datum) 0 && !numeric_e_zero(g->total[f]))
+		if (g->total[f] != (Datum) 0 && comparar_numeric(g->total[f], numeric_zero()) != 0)
 			return true;
 	for (int d = 0; d < dias; d++)
-		if ((g->saida && g->saida[d] != (Datum) 0 && !numeric_e_zero(g->saida[d])) ||
-			(g->producao && g->producao[d] != (Datum) 0 && !numeric_e_zero(g->producao[d])))
+		if ((g->saida && g->saida[d] != (Datum) 0 &&
+			 comparar_numeric(g->saida[d], numeric_zero()) != 0) ||
+			(g->producao && g->producao[d] != (Datum) 0 &&
+			 comparar_numeric(g->producao[d], numeric_zero()) != 0))
 			return true;
 	return false;
 }
@@ -426,23 +659,6 @@ static int
 comparar_grupos(const void *a, const void *b)
 {
 	return strcmp((*(Grupo *const *) a)->principal, (*(Grupo *const *) b)->principal);
-}
-
-/* Connect to SPI as the cache owner and load the settings. */
-static void
-iniciar_leitura(Config *cfg, Oid *usuario, int *contexto)
-{
-	ec_trocar_usuario(usuario, contexto);
-	if (SPI_connect() != SPI_OK_CONNECT)
-		elog(ERROR, "SPI_connect failed");
-	carregar_config(cfg);
-}
-
-static void
-terminar_leitura(Oid usuario, int contexto)
-{
-	SPI_finish();
-	ec_restaurar_usuario(usuario, contexto);
 }
 
 /*
@@ -459,22 +675,18 @@ estoque_cache_saldo_grupos(PG_FUNCTION_ARGS)
 	char	   *produto = PG_ARGISNULL(0) ? NULL : text_to_cstring(PG_GETARG_TEXT_PP(0));
 	bool		incluir_vazios = PG_NARGS() > 2 && !PG_ARGISNULL(2) && PG_GETARG_BOOL(2);
 	Config		cfg;
-	Oid			usuario;
-	int			contexto;
 	HTAB	   *grupos;
 	Grupo	  **lista;
 	long		n = 0;
 	HASH_SEQ_STATUS status;
 	Grupo	   *g;
-	MemoryContext mcxt = CurrentMemoryContext;
 
 	InitMaterializedSRF(fcinfo, 0);
 
-	iniciar_leitura(&cfg, &usuario, &contexto);
+	carregar_config(&cfg);
 	if (!PG_ARGISNULL(1))
 		cfg.hoje = PG_GETARG_DATEADT(1);
-	grupos = carregar_grupos(produto, cfg.horizonte, &cfg, mcxt);
-	terminar_leitura(usuario, contexto);
+	grupos = carregar_grupos(produto, cfg.horizonte, &cfg);
 
 	lista = palloc(sizeof(Grupo *) * (hash_get_num_entries(grupos) + 1));
 	hash_seq_init(&status, grupos);
@@ -542,8 +754,6 @@ estoque_cache_projecao(PG_FUNCTION_ARGS)
 	char	   *produto;
 	int			dias;
 	Config		cfg;
-	Oid			usuario;
-	int			contexto;
 	HTAB	   *grupos;
 	HASH_SEQ_STATUS status;
 	Grupo	   *g;
@@ -557,7 +767,7 @@ estoque_cache_projecao(PG_FUNCTION_ARGS)
 				 errhint("Pass a product code, e.g. estoque_cache_projecao('4310152').")));
 	produto = text_to_cstring(PG_GETARG_TEXT_PP(0));
 
-	iniciar_leitura(&cfg, &usuario, &contexto);
+	carregar_config(&cfg);
 	dias = PG_ARGISNULL(1) ? cfg.horizonte : PG_GETARG_INT32(1);
 	if (dias < 1 || dias > 3660)
 		ereport(ERROR,
@@ -569,8 +779,7 @@ estoque_cache_projecao(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("data_base must be a finite date")));
-	grupos = carregar_grupos(produto, dias, &cfg, CurrentMemoryContext);
-	terminar_leitura(usuario, contexto);
+	grupos = carregar_grupos(produto, dias, &cfg);
 
 	hash_seq_init(&status, grupos);
 	g = hash_seq_search(&status);
@@ -601,37 +810,36 @@ estoque_cache_projecao(PG_FUNCTION_ARGS)
 	return (Datum) 0;
 }
 
-/* The group of a code: principal and ordered members (one SPI query). */
+/* The group of a code: principal and ordered members, from estoque_cache.grupo. */
 static void
 resolver_grupo(text *produto, Datum *principal, Datum *codigos)
 {
-	Oid			usuario;
-	int			contexto;
-	Oid			tipo = TEXTOID;
-	Datum		arg = PointerGetDatum(produto);
-	bool		nulo;
-	MemoryContext mcxt = CurrentMemoryContext;
+	Carga		carga;
+	char	   *codigo = text_to_cstring(produto);
+	ParTexto   *par;
+	List	   *lista = NIL;
 
-	ec_trocar_usuario(&usuario, &contexto);
-	if (SPI_connect() != SPI_OK_CONNECT)
-		elog(ERROR, "SPI_connect failed");
-	executar("SELECT p::pg_catalog.text, estoque_cache.ordenar_codigos(coalesce("
-			 "  (SELECT pg_catalog.array_agg(g.codigo) FROM estoque_cache.grupo g"
-			 "    WHERE g.principal OPERATOR(pg_catalog.=) p), ARRAY[p])) "
-			 "FROM (SELECT coalesce((SELECT g.principal FROM estoque_cache.grupo g"
-			 "   WHERE g.codigo OPERATOR(pg_catalog.=) $1), $1) COLLATE \"C\" AS p) s",
-			 1, &tipo, &arg, SPI_OK_SELECT);
+	memset(&carga, 0, sizeof(carga));
+	carga.membros = criar_hash("estoque_cache membros", sizeof(ParTexto), 8);
+	varrer("grupo", "grupo_pkey", 1, PointerGetDatum(produto), visitar_grupo, &carga);
+	par = hash_search(carga.membros, &codigo, HASH_FIND, NULL);
+	if (par == NULL)
 	{
-		MemoryContext antigo = MemoryContextSwitchTo(mcxt);
-
-		*principal = datumCopy(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &nulo),
-							   false, -1);
-		*codigos = datumCopy(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2, &nulo),
-							 false, -1);
-		MemoryContextSwitchTo(antigo);
+		*principal = PointerGetDatum(produto);
+		*codigos = array_ordenado(list_make1(codigo));
+		return;
 	}
-	SPI_finish();
-	ec_restaurar_usuario(usuario, contexto);
+	*principal = CStringGetTextDatum(par->valor);
+	varrer("grupo", "grupo_principal_idx", 2, *principal, visitar_grupo, &carga);
+	{
+		HASH_SEQ_STATUS st;
+
+		hash_seq_init(&st, carga.membros);
+		while ((par = hash_seq_search(&st)) != NULL)
+			if (strcmp(par->valor, TextDatumGetCString(*principal)) == 0)
+				lista = lappend(lista, par->chave);
+	}
+	*codigos = array_ordenado(lista);
 }
 
 /* estoque_cache_principal(produto text) returns text */
@@ -661,10 +869,7 @@ Datum
 estoque_cache_hoje(PG_FUNCTION_ARGS)
 {
 	Config		cfg;
-	Oid			usuario;
-	int			contexto;
 
-	iniciar_leitura(&cfg, &usuario, &contexto);
-	terminar_leitura(usuario, contexto);
+	carregar_config(&cfg);
 	PG_RETURN_DATEADT(cfg.hoje);
 }
