@@ -375,11 +375,13 @@ usage(void)
 	printf("\nWhatever the options leave out comes from the environment as "
 		   "in psql\n"
 		   "(PGHOST, PGPORT, PGDATABASE, PGUSER, ~/.pgpass, ...).\n");
-	printf("\nOn a terminal, inicializar asks for confirmation and shows a "
-		   "progress bar;\n"
-		   "elsewhere it needs --yes.  Colours are used only when stdout is "
-		   "a terminal\n"
-		   "(and neither --no-color nor NO_COLOR is set).\n");
+	printf("\nOn a terminal, inicializar asks for confirmation (an answer "
+		   "other than s/sim\n"
+		   "changes nothing) and shows a progress bar; elsewhere it needs "
+		   "--yes.\n"
+		   "Colours are used only when stdout is a terminal (and neither "
+		   "--no-color\n"
+		   "nor NO_COLOR is set).\n");
 	printf("\nExit status:\n");
 	printf("  0  success\n");
 	printf("  1  verificar found differences, or produto got an unknown "
