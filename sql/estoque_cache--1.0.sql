@@ -23,6 +23,7 @@ CREATE TABLE estoque_cache.anexo (
         CHECK (fonte IN ('movimentacao', 'carteira', 'pre_separacao', 'separacao',
                          'producao', 'unificacao', 'produtos')),
     tabela      regclass NOT NULL UNIQUE,
+    versao      bigint NOT NULL DEFAULT 0,  -- bumped by every repair: a row lock
     produto     text NOT NULL,      -- code column (origem for unificacao)
     quantidade  text,               -- quantity column
     data        text,               -- date column
@@ -35,6 +36,16 @@ CREATE TABLE estoque_cache.anexo (
 CREATE SEQUENCE estoque_cache.anexo_id_seq OWNED BY estoque_cache.anexo.anexo_id;
 ALTER TABLE estoque_cache.anexo
     ALTER COLUMN anexo_id SET DEFAULT pg_catalog.nextval('estoque_cache.anexo_id_seq');
+
+/*
+ * Rows whose UPDATE serialises the link changes (READ COMMITTED: waits;
+ * REPEATABLE READ: a serialization failure instead of a stale recomputation).
+ */
+CREATE TABLE estoque_cache.trava (
+    nome   text PRIMARY KEY,
+    versao bigint NOT NULL DEFAULT 0
+);
+INSERT INTO estoque_cache.trava (nome) VALUES ('unificacao');
 
 /* Settings; absent row = defaults.  One row at most. */
 CREATE TABLE estoque_cache.configuracao (
@@ -269,6 +280,25 @@ AS $$
      WHERE c.oid = tabela
 $$;
 
+/*
+ * Serialise work on one attachment (repairs, TRUNCATE, name changes) or on
+ * the links: an UPDATE of a row, so that under REPEATABLE READ a concurrent
+ * committed change raises a serialization failure rather than being missed.
+ */
+CREATE FUNCTION estoque_cache.travar_anexo(p_anexo integer) RETURNS void
+    LANGUAGE sql
+    SET search_path = pg_catalog, pg_temp
+AS $$
+    UPDATE estoque_cache.anexo SET versao = versao + 1 WHERE anexo_id = p_anexo
+$$;
+
+CREATE FUNCTION estoque_cache.travar_unificacao() RETURNS void
+    LANGUAGE sql
+    SET search_path = pg_catalog, pg_temp
+AS $$
+    UPDATE estoque_cache.trava SET versao = versao + 1 WHERE nome = 'unificacao'
+$$;
+
 /* Write one line of the operations log. */
 CREATE FUNCTION estoque_cache.registrar(operacao text, argumento text, inicio timestamptz,
                                         linhas bigint, detalhe jsonb DEFAULT NULL)
@@ -367,7 +397,7 @@ DECLARE
     n bigint;
 BEGIN
     SELECT * INTO STRICT anx FROM estoque_cache.anexo WHERE anexo_id = p_anexo;
-    PERFORM pg_advisory_xact_lock(4532, p_anexo);
+    PERFORM estoque_cache.travar_anexo(p_anexo);
     data_expr := CASE WHEN anx.fonte IN ('pre_separacao', 'separacao', 'producao')
                       THEN format('coalesce((%I)::date, ''-infinity''::date)', anx.data)
                       ELSE '''-infinity''::date' END;
@@ -411,7 +441,7 @@ CREATE FUNCTION estoque_cache.truncar_anexo(p_anexo integer, codigos text[] DEFA
     SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
-    PERFORM pg_advisory_xact_lock(4532, p_anexo);
+    PERFORM estoque_cache.travar_anexo(p_anexo);
     INSERT INTO estoque_cache.delta (codigo, anexo_id, data, fonte, quantidade)
     SELECT c.codigo, p_anexo, c.data, min(c.fonte), -sum(c.quantidade)
       FROM (SELECT codigo, data, fonte, quantidade FROM estoque_cache.saldo
@@ -568,7 +598,7 @@ DECLARE
     n2 bigint;
 BEGIN
     SELECT * INTO STRICT anx FROM estoque_cache.anexo WHERE anexo_id = p_anexo;
-    PERFORM pg_advisory_xact_lock(4533, p_anexo);
+    PERFORM estoque_cache.travar_anexo(p_anexo);
     IF EXISTS (SELECT 1 FROM pg_class WHERE oid = anx.tabela) THEN
         EXECUTE format($sql$
             SELECT array_agg(c), array_agg(n)
@@ -608,7 +638,7 @@ BEGIN
     SELECT * INTO STRICT anx FROM estoque_cache.anexo WHERE anexo_id = p_anexo;
     IF anx.fonte = 'unificacao' THEN
         -- link changes serialise among themselves; movement writers never take this
-        PERFORM pg_advisory_xact_lock(4532, -1);
+        PERFORM estoque_cache.travar_unificacao();
         SELECT * INTO s FROM estoque_cache.sincronizar_arestas(p_anexo, codigos);
         RETURN s.alterados + estoque_cache.reagrupar(s.tocados);
     ELSE
@@ -759,7 +789,7 @@ BEGIN
     END IF;
     id := estoque_cache.registrar_anexo('unificacao', $1, $2, NULL, NULL, $3, NULL, $4);
     PERFORM estoque_cache.criar_gatilhos(id, $1, 'estoque_cache.trg_codigos');
-    PERFORM pg_advisory_xact_lock(4532, -1);
+    PERFORM estoque_cache.travar_unificacao();
     SELECT * INTO s FROM estoque_cache.sincronizar_arestas(id, NULL);
     linhas := s.alterados + estoque_cache.reagrupar(s.tocados);
     PERFORM estoque_cache.registrar('attach', $1::text, inicio, linhas,
@@ -825,7 +855,7 @@ BEGIN
     END IF;
     -- no fold may move this attachment's deltas while they are removed
     PERFORM pg_advisory_xact_lock(4532, 0);
-    PERFORM pg_advisory_xact_lock(4532, p_anexo);
+    PERFORM estoque_cache.travar_anexo(p_anexo);
     DELETE FROM estoque_cache.saldo WHERE anexo_id = p_anexo;
     GET DIAGNOSTICS k = ROW_COUNT; n := n + k;
     DELETE FROM estoque_cache.delta WHERE anexo_id = p_anexo;
@@ -833,7 +863,7 @@ BEGIN
     DELETE FROM estoque_cache.nome WHERE anexo_id = p_anexo;
     GET DIAGNOSTICS k = ROW_COUNT; n := n + k;
     IF anx.fonte = 'unificacao' THEN
-        PERFORM pg_advisory_xact_lock(4532, -1);
+        PERFORM estoque_cache.travar_unificacao();
         WITH removidas AS (
             DELETE FROM estoque_cache.aresta WHERE anexo_id = p_anexo RETURNING a, b)
         SELECT array_agg(r.a) || array_agg(r.b), count(*) INTO tocados, k FROM removidas r;
@@ -907,7 +937,7 @@ DECLARE
 BEGIN
     SELECT count(*) + 2 INTO total FROM estoque_cache.anexo;
     -- links first, so that groups are right before figures are compared
-    PERFORM pg_advisory_xact_lock(4532, -1);
+    PERFORM estoque_cache.travar_unificacao();
     FOR anx IN SELECT * FROM estoque_cache.anexo WHERE fonte = 'unificacao' ORDER BY anexo_id LOOP
         k := k + 1;
         IF progresso THEN
@@ -1159,12 +1189,13 @@ BEGIN
         RAISE EXCEPTION USING ERRCODE = 'invalid_parameter_value',
             MESSAGE = 'estoque_minimo must be a number';
     END IF;
-    IF NOT EXISTS (SELECT 1 FROM pg_timezone_names WHERE name = z)
-       AND NOT EXISTS (SELECT 1 FROM pg_timezone_abbrevs WHERE abbrev = z) THEN
+    BEGIN
+        PERFORM now() AT TIME ZONE z;
+    EXCEPTION WHEN invalid_parameter_value OR feature_not_supported THEN
         RAISE EXCEPTION USING ERRCODE = 'invalid_parameter_value',
             MESSAGE = format('unknown time zone %L', z),
             HINT = 'Use a name from pg_timezone_names, e.g. America/Sao_Paulo.';
-    END IF;
+    END;
     INSERT INTO estoque_cache.configuracao AS c
            (id, horizonte_dias, janela_critica_dias, estoque_minimo, fuso_horario)
     VALUES (true, h, j, m, z)

@@ -600,8 +600,8 @@ static void
 resumir(Grupo *g, Config *cfg, Resumo *r)
 {
 	Datum		corrente = zero_se_nulo(g->total[FONTE_MOVIMENTACAO]);
-	Datum		minimo = corrente;
-	bool		mudou = true;
+	Datum		minimo = (Datum) 0;
+	bool		mudou = true;	/* day 0 is always looked at */
 
 	r->tem_ruptura = false;
 	r->data_ruptura = 0;
@@ -621,7 +621,7 @@ resumir(Grupo *g, Config *cfg, Resumo *r)
 		if (!mudou)
 			continue;
 		mudou = false;
-		if (d <= cfg->janela && comparar_numeric(corrente, minimo) < 0)
+		if (d <= cfg->janela && (minimo == (Datum) 0 || comparar_numeric(corrente, minimo) < 0))
 			minimo = corrente;
 		if (!r->tem_ruptura && negativo(corrente))
 		{
