@@ -200,8 +200,8 @@ COMMENT ON VIEW @extschema@.estoque_cache_saldo IS
 /* One group's row of the view, resolved from any member code. */
 CREATE FUNCTION @extschema@.estoque_cache_saldo_produto(produto text)
     RETURNS SETOF @extschema@.estoque_cache_saldo
-    LANGUAGE sql STABLE STRICT
-    AS 'SELECT * FROM estoque_cache.saldo_grupos($1, NULL)';
+    AS 'MODULE_PATHNAME', 'estoque_cache_saldo_produto'
+    LANGUAGE C STABLE STRICT ROWS 1;
 
 CREATE FUNCTION @extschema@.estoque_cache_produto(produto text) RETURNS jsonb
     LANGUAGE plpgsql STABLE STRICT
@@ -230,21 +230,14 @@ $$;
  * Internal SQL helpers
  * ------------------------------------------------------------------------ */
 
-/* Effective settings (the row of estoque_cache.configuracao, or defaults) and D0. */
+/*
+ * Effective settings (the row of estoque_cache.configuracao, or the defaults)
+ * and D0, today in the configured time zone.
+ */
 CREATE FUNCTION estoque_cache.config(OUT horizonte_dias integer,
     OUT janela_critica_dias integer, OUT estoque_minimo numeric,
     OUT fuso_horario text, OUT hoje date)
-    LANGUAGE sql STABLE
-    SET search_path = pg_catalog, pg_temp
-AS $$
-    SELECT coalesce(c.horizonte_dias, 29),
-           coalesce(c.janela_critica_dias, 7),
-           coalesce(c.estoque_minimo, 10),
-           coalesce(c.fuso_horario, 'America/Sao_Paulo'),
-           (now() AT TIME ZONE coalesce(c.fuso_horario, 'America/Sao_Paulo'))::date
-      FROM (SELECT) AS padrao
-      LEFT JOIN estoque_cache.configuracao c ON true
-$$;
+    AS 'MODULE_PATHNAME', 'estoque_cache_config' LANGUAGE C STABLE;
 
 /*
  * Codes of a group in principal order: by integer value when every code is

@@ -23,6 +23,8 @@
 #include "postgres.h"
 
 #include "access/genam.h"
+#include "access/htup_details.h"
+#include "access/xact.h"
 #include "access/heapam.h"
 #include "access/stratnum.h"
 #include "access/table.h"
@@ -51,6 +53,8 @@ PG_FUNCTION_INFO_V1(estoque_cache_projecao);
 PG_FUNCTION_INFO_V1(estoque_cache_principal);
 PG_FUNCTION_INFO_V1(estoque_cache_codigos);
 PG_FUNCTION_INFO_V1(estoque_cache_hoje);
+PG_FUNCTION_INFO_V1(estoque_cache_config);
+PG_FUNCTION_INFO_V1(estoque_cache_saldo_produto);
 
 #define NUM_TOTAIS (FONTE_PRODUCAO + 1)
 
@@ -60,6 +64,7 @@ typedef struct Config
 	int			horizonte;
 	int			janela;
 	Datum		estoque_minimo; /* numeric */
+	char	   *fuso;
 	DateADT		hoje;
 } Config;
 
@@ -150,53 +155,56 @@ numeric_zero(void)
 	return NumericGetDatum(zero);
 }
 
+/* Defaults of the settings, used while estoque_cache.configuracao is empty. */
+#define PADRAO_HORIZONTE 29
+#define PADRAO_JANELA 7
+#define PADRAO_ESTOQUE_MINIMO 10
+#define PADRAO_FUSO "America/Sao_Paulo"
+
 /*
- * Load the settings and today's date (D0) in the configured time zone.
- * The defaults are those of estoque_cache.config(), which the SQL side uses.
+ * Load the settings (the row of estoque_cache.configuracao, or the defaults)
+ * and today's date, D0: the current date in the configured time zone, so a
+ * server running in UTC rolls over at the configured zone's midnight.
+ * estoque_cache.config() exposes the same to SQL.
  */
 static void
 carregar_config(Config *cfg)
 {
-	static SPIPlanPtr plano = NULL;
-	Oid			usuario;
-	int			contexto;
-	bool		nulo;
-	MemoryContext mcxt = CurrentMemoryContext;
+	Relation	rel = table_open(ec_relid("configuracao"), AccessShareLock);
+	TableScanDesc scan = table_beginscan(rel, GetActiveSnapshot(), 0, NULL);
+	HeapTuple	tup = heap_getnext(scan, ForwardScanDirection);
+	Datum		agora;
 
-	ec_trocar_usuario(&usuario, &contexto);
-	if (SPI_connect() != SPI_OK_CONNECT)
-		elog(ERROR, "SPI_connect failed");
-	if (plano == NULL)
+	cfg->horizonte = PADRAO_HORIZONTE;
+	cfg->janela = PADRAO_JANELA;
+	cfg->estoque_minimo = NumericGetDatum(int64_to_numeric(PADRAO_ESTOQUE_MINIMO));
+	cfg->fuso = PADRAO_FUSO;
+	if (tup != NULL)
 	{
-		SPIPlanPtr	p = SPI_prepare("SELECT horizonte_dias, janela_critica_dias, estoque_minimo, hoje "
-									"FROM estoque_cache.config()", 0, NULL);
+		TupleDesc	desc = RelationGetDescr(rel);
+		Datum		v[5];
+		bool		n[5];
 
-		if (p == NULL)
-			elog(ERROR, "SPI_prepare failed: %s", SPI_result_code_string(SPI_result));
-		SPI_keepplan(p);
-		plano = p;
+		/* columns: id, horizonte_dias, janela_critica_dias, estoque_minimo, fuso_horario */
+		heap_deform_tuple(tup, desc, v, n);
+		cfg->horizonte = DatumGetInt32(v[1]);
+		cfg->janela = DatumGetInt32(v[2]);
+		cfg->estoque_minimo = datumCopy(v[3], false, -1);
+		cfg->fuso = TextDatumGetCString(v[4]);
 	}
-	if (SPI_execute_plan(plano, NULL, NULL, true, 1) != SPI_OK_SELECT || SPI_processed != 1)
-		elog(ERROR, "estoque_cache.config() failed");
-	cfg->horizonte = DatumGetInt32(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &nulo));
-	cfg->janela = DatumGetInt32(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2, &nulo));
-	{
-		MemoryContext antigo = MemoryContextSwitchTo(mcxt);
+	table_endscan(scan);
+	table_close(rel, AccessShareLock);
 
-		cfg->estoque_minimo = datumCopy(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 3, &nulo),
-										false, -1);
-		MemoryContextSwitchTo(antigo);
-	}
-	cfg->hoje = DatumGetDateADT(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 4, &nulo));
-	SPI_finish();
-	ec_restaurar_usuario(usuario, contexto);
+	agora = DirectFunctionCall2(timestamptz_zone, CStringGetTextDatum(cfg->fuso),
+								TimestampTzGetDatum(GetCurrentTransactionStartTimestamp()));
+	cfg->hoje = DatumGetDateADT(DirectFunctionCall1(timestamp_date, agora));
 }
 
 static Grupo *
-grupo_entrar(HTAB *grupos, const char *principal)
+grupo_entrar_hash(HTAB *grupos, const char *principal, uint32 hash)
 {
 	bool		achou;
-	Grupo	   *g = hash_search(grupos, &principal, HASH_ENTER, &achou);
+	Grupo	   *g = hash_search_with_hash_value(grupos, &principal, hash, HASH_ENTER, &achou);
 
 	if (!achou)
 	{
@@ -204,6 +212,12 @@ grupo_entrar(HTAB *grupos, const char *principal)
 		g->principal = pstrdup(principal);
 	}
 	return g;
+}
+
+static Grupo *
+grupo_entrar(HTAB *grupos, const char *principal)
+{
+	return grupo_entrar_hash(grupos, principal, string_hash(principal, 0));
 }
 
 /*
@@ -288,6 +302,20 @@ typedef struct ParTexto
 	char	   *valor;
 } ParTexto;
 
+/*
+ * A private copy of a numeric from a scanned tuple, with a 4-byte header so
+ * that the numeric functions do not copy it again on every operation.
+ */
+static Datum
+numeric_copia(Datum valor)
+{
+	struct varlena *v = (struct varlena *) DatumGetPointer(valor);
+
+	if (VARATT_IS_EXTENDED(v))
+		return PointerGetDatum(PG_DETOAST_DATUM_COPY(valor));
+	return datumCopy(valor, false, -1);
+}
+
 /* estoque_cache.grupo row: codigo, principal. */
 static void
 visitar_grupo(Datum *valores, bool *nulos, void *arg)
@@ -317,8 +345,12 @@ visitar_figura(Datum *valores, bool *nulos, void *arg)
 	int			fonte = DatumGetInt16(valores[3]);
 	Datum		q = valores[4];
 	TimestampTz quando = DatumGetTimestampTz(valores[5]);
-	ParTexto   *par = hash_search(carga->membros, &codigo, HASH_FIND, NULL);
-	Grupo	   *g = grupo_entrar(carga->grupos, par ? par->valor : codigo);
+	/* both hashes use string_hash: hash the code once */
+	uint32		hash = string_hash(codigo, 0);
+	ParTexto   *par = hash_get_num_entries(carga->membros) == 0 ? NULL :
+		hash_search_with_hash_value(carga->membros, &codigo, hash, HASH_FIND, NULL);
+	Grupo	   *g = par ? grupo_entrar(carga->grupos, par->valor) :
+		grupo_entrar_hash(carga->grupos, codigo, hash);
 	int64		dia;
 
 	g->conhecido = true;
@@ -328,7 +360,7 @@ visitar_figura(Datum *valores, bool *nulos, void *arg)
 	if (fonte < FONTE_MOVIMENTACAO || fonte > FONTE_PRODUCAO)
 		return;
 	if (fonte != FONTE_PRODUCAO)
-		g->total[fonte] = g->total[fonte] == (Datum) 0 ? datumCopy(q, false, -1) :
+		g->total[fonte] = g->total[fonte] == (Datum) 0 ? numeric_copia(q) :
 			DirectFunctionCall2(numeric_add, g->total[fonte], q);
 
 	if (fonte == FONTE_PRE_SEPARACAO || fonte == FONTE_SEPARACAO)
@@ -339,7 +371,7 @@ visitar_figura(Datum *valores, bool *nulos, void *arg)
 		{
 			if (g->saida == NULL)
 				g->saida = palloc0(sizeof(Datum) * carga->dias);
-			g->saida[dia] = g->saida[dia] == (Datum) 0 ? datumCopy(q, false, -1) :
+			g->saida[dia] = g->saida[dia] == (Datum) 0 ? numeric_copia(q) :
 				DirectFunctionCall2(numeric_add, g->saida[dia], q);
 		}
 	}
@@ -351,7 +383,7 @@ visitar_figura(Datum *valores, bool *nulos, void *arg)
 		{
 			if (g->producao == NULL)
 				g->producao = palloc0(sizeof(Datum) * carga->dias);
-			g->producao[dia] = g->producao[dia] == (Datum) 0 ? datumCopy(q, false, -1) :
+			g->producao[dia] = g->producao[dia] == (Datum) 0 ? numeric_copia(q) :
 				DirectFunctionCall2(numeric_add, g->producao[dia], q);
 		}
 	}
@@ -589,7 +621,12 @@ carregar_grupos(const char *produto, int dias, Config *cfg)
 	while ((g = hash_seq_search(&status)) != NULL)
 	{
 		if (g->codigos == (Datum) 0)
-			g->codigos = array_ordenado(list_make1(g->principal));
+		{
+			Datum		um = CStringGetTextDatum(g->principal);
+
+			g->codigos = PointerGetDatum(construct_array(&um, 1, TEXTOID, -1, false,
+														 TYPALIGN_INT));
+		}
 		nomear(g, carga.nomes);
 	}
 	return carga.grupos;
@@ -639,6 +676,28 @@ resumir(Grupo *g, Config *cfg, Resumo *r)
 		r->status = "OK";
 }
 
+/* The status as a text datum, made once per backend for each of the three. */
+static Datum
+texto_status(const char *status)
+{
+	static Datum feitos[3];
+	static const char *nomes[3] = {"CRÍTICO", "ATENÇÃO", "OK"};
+
+	for (int i = 0; i < 3; i++)
+		if (strcmp(status, nomes[i]) == 0)
+		{
+			if (feitos[i] == (Datum) 0)
+			{
+				MemoryContext antigo = MemoryContextSwitchTo(TopMemoryContext);
+
+				feitos[i] = CStringGetTextDatum(nomes[i]);
+				MemoryContextSwitchTo(antigo);
+			}
+			return feitos[i];
+		}
+	return CStringGetTextDatum(status);
+}
+
 /* Whether a group has anything to show in the view. */
 static bool
 tem_algo(Grupo *g, int dias)
@@ -668,24 +727,43 @@ comparar_grupos(const void *a, const void *b)
  * show, or only the group of `produto` (with incluir_vazios, also when it
  * has nothing to show, as long as the code is known at all).
  */
-Datum
-estoque_cache_saldo_grupos(PG_FUNCTION_ARGS)
+/*
+ * Memory for reading every group, kept by the backend between calls: the
+ * list page is read again and again, and fresh memory costs page faults
+ * that dominate on virtual machines.  Reset before and after each use.
+ */
+static MemoryContext
+contexto_leitura(void)
+{
+	static MemoryContext contexto = NULL;
+
+	if (contexto == NULL)
+		contexto = AllocSetContextCreate(TopMemoryContext, "estoque_cache leitura",
+										 8 * 1024 * 1024, 1024 * 1024, 8 * 1024 * 1024);
+	else
+		MemoryContextReset(contexto);
+	return contexto;
+}
+
+static void
+emitir_grupos(FunctionCallInfo fcinfo, char *produto, bool tem_data_base, DateADT data_base,
+			  bool incluir_vazios)
 {
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
-	char	   *produto = PG_ARGISNULL(0) ? NULL : text_to_cstring(PG_GETARG_TEXT_PP(0));
-	bool		incluir_vazios = PG_NARGS() > 2 && !PG_ARGISNULL(2) && PG_GETARG_BOOL(2);
 	Config		cfg;
 	HTAB	   *grupos;
 	Grupo	  **lista;
 	long		n = 0;
 	HASH_SEQ_STATUS status;
 	Grupo	   *g;
+	MemoryContext trabalho = produto ? CurrentMemoryContext : contexto_leitura();
+	MemoryContext antigo = MemoryContextSwitchTo(trabalho);
 
 	InitMaterializedSRF(fcinfo, 0);
 
 	carregar_config(&cfg);
-	if (!PG_ARGISNULL(1))
-		cfg.hoje = PG_GETARG_DATEADT(1);
+	if (tem_data_base)
+		cfg.hoje = data_base;
 	grupos = carregar_grupos(produto, cfg.horizonte, &cfg);
 
 	lista = palloc(sizeof(Grupo *) * (hash_get_num_entries(grupos) + 1));
@@ -723,20 +801,43 @@ estoque_cache_saldo_grupos(PG_FUNCTION_ARGS)
 			valores[2 + f] = zero_se_nulo(g->total[f]);
 		disponivel = valores[3];
 		for (int f = FONTE_CARTEIRA; f <= FONTE_SEPARACAO; f++)
-			disponivel = DirectFunctionCall2(numeric_sub, disponivel, valores[2 + f]);
+			if (g->total[f] != (Datum) 0)
+				disponivel = DirectFunctionCall2(numeric_sub, disponivel, g->total[f]);
 		valores[7] = disponivel;
 		valores[8] = r.previsao;
 		if (r.tem_ruptura)
 			valores[9] = DateADTGetDatum(r.data_ruptura);
 		else
 			nulos[9] = true;
-		valores[10] = CStringGetTextDatum(r.status);
+		valores[10] = texto_status(r.status);
 		if (g->tem_atualizado)
 			valores[11] = TimestampTzGetDatum(g->atualizado_em);
 		else
 			nulos[11] = true;
 		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, valores, nulos);
 	}
+	MemoryContextSwitchTo(antigo);
+	if (trabalho != antigo)
+		MemoryContextReset(trabalho);
+}
+
+Datum
+estoque_cache_saldo_grupos(PG_FUNCTION_ARGS)
+{
+	emitir_grupos(fcinfo, PG_ARGISNULL(0) ? NULL : text_to_cstring(PG_GETARG_TEXT_PP(0)),
+				  !PG_ARGISNULL(1), PG_ARGISNULL(1) ? 0 : PG_GETARG_DATEADT(1),
+				  PG_NARGS() > 2 && !PG_ARGISNULL(2) && PG_GETARG_BOOL(2));
+	return (Datum) 0;
+}
+
+/*
+ * estoque_cache_saldo_produto(produto text): the view's row for the group of
+ * one code (any member), read by index; no row when it has nothing to show.
+ */
+Datum
+estoque_cache_saldo_produto(PG_FUNCTION_ARGS)
+{
+	emitir_grupos(fcinfo, text_to_cstring(PG_GETARG_TEXT_PP(0)), false, 0, false);
 	return (Datum) 0;
 }
 
@@ -862,6 +963,28 @@ estoque_cache_codigos(PG_FUNCTION_ARGS)
 
 	resolver_grupo(PG_GETARG_TEXT_PP(0), &principal, &codigos);
 	PG_RETURN_DATUM(codigos);
+}
+
+/*
+ * estoque_cache.config(): the effective settings and D0, for SQL callers.
+ */
+Datum
+estoque_cache_config(PG_FUNCTION_ARGS)
+{
+	Config		cfg;
+	TupleDesc	desc;
+	Datum		valores[5];
+	bool		nulos[5] = {0};
+
+	if (get_call_result_type(fcinfo, NULL, &desc) != TYPEFUNC_COMPOSITE)
+		elog(ERROR, "estoque_cache.config() must return a record");
+	carregar_config(&cfg);
+	valores[0] = Int32GetDatum(cfg.horizonte);
+	valores[1] = Int32GetDatum(cfg.janela);
+	valores[2] = cfg.estoque_minimo;
+	valores[3] = CStringGetTextDatum(cfg.fuso);
+	valores[4] = DateADTGetDatum(cfg.hoje);
+	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(BlessTupleDesc(desc), valores, nulos)));
 }
 
 /* estoque_cache.hoje(): D0, today in the configured time zone. */

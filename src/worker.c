@@ -45,11 +45,13 @@ ec_worker_registrar(void)
 {
 	BackgroundWorker worker;
 
-	DefineCustomStringVariable("estoque_cache.fold_database",
-							   "Database where the background folder runs estoque_cache_fold().",
-							   "Empty disables the background folder.",
-							   &fold_database, "", PGC_POSTMASTER, 0,
-							   NULL, NULL, NULL);
+	/* a PGC_POSTMASTER setting can only be defined while preloading */
+	if (process_shared_preload_libraries_in_progress)
+		DefineCustomStringVariable("estoque_cache.fold_database",
+								   "Database where the background folder runs estoque_cache_fold().",
+								   "Empty disables the background folder.",
+								   &fold_database, "", PGC_POSTMASTER, 0,
+								   NULL, NULL, NULL);
 	DefineCustomIntVariable("estoque_cache.fold_interval",
 							"Milliseconds between two folds of the background folder.",
 							NULL, &fold_interval, 1000, 10, 3600 * 1000,
