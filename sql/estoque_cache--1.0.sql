@@ -718,7 +718,12 @@ DECLARE
     id integer;
     linhas bigint;
 BEGIN
-    IF f IS NULL OR f NOT IN ('movimentacao', 'carteira', 'pre_separacao', 'separacao', 'producao') THEN
+    IF f IS NULL THEN
+        RAISE EXCEPTION USING ERRCODE = 'null_value_not_allowed',
+            MESSAGE = 'fonte must not be null',
+            HINT = 'Pass one of movimentacao, carteira, pre_separacao, separacao, producao.';
+    END IF;
+    IF f NOT IN ('movimentacao', 'carteira', 'pre_separacao', 'separacao', 'producao') THEN
         RAISE EXCEPTION USING ERRCODE = 'invalid_parameter_value',
             MESSAGE = format('unknown fonte %s', coalesce(quote_literal(f), 'NULL')),
             DETAIL = 'Quantity sources are movimentacao, carteira, pre_separacao, separacao and producao.',

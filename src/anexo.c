@@ -21,6 +21,7 @@
 #include "executor/spi.h"
 #include "optimizer/optimizer.h"
 #include "parser/parse_coerce.h"
+#include "lib/stringinfo.h"
 #include "utils/builtins.h"
 #include "utils/hsearch.h"
 #include "utils/inval.h"
@@ -111,6 +112,27 @@ conversao_aplicar(Conversao *conv, Datum valor)
 	return FunctionCall1Coll(&conv->funcao, DEFAULT_COLLATION_OID, valor);
 }
 
+/* The names of a table's columns, for hints. */
+static char *
+colunas_da_tabela(Relation rel)
+{
+	TupleDesc	desc = RelationGetDescr(rel);
+	StringInfoData buf;
+
+	initStringInfo(&buf);
+	for (int i = 0; i < desc->natts; i++)
+	{
+		Form_pg_attribute att = TupleDescAttr(desc, i);
+
+		if (att->attisdropped)
+			continue;
+		if (buf.len > 0)
+			appendStringInfoString(&buf, ", ");
+		appendStringInfoString(&buf, quote_identifier(NameStr(att->attname)));
+	}
+	return buf.data;
+}
+
 /* Attribute number of a configured column, with a clean error if missing. */
 static AttrNumber
 coluna_attnum(Relation rel, const char *coluna, const char *papel)
@@ -129,8 +151,8 @@ coluna_attnum(Relation rel, const char *coluna, const char *papel)
 				 errmsg("column \"%s\" of relation \"%s\" does not exist",
 						coluna, RelationGetRelationName(rel)),
 				 errdetail("It was given as the %s column.", papel),
-				 errhint("Column names are matched exactly, as stored in the catalog; "
-						 "pass the right one by name, e.g. %s => 'cod_produto'.", papel)));
+				 errhint("Column names are matched exactly, as stored in the catalog. "
+						 "The table's columns are: %s.", colunas_da_tabela(rel))));
 	if (attnum < 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_COLUMN_REFERENCE),
