@@ -1,0 +1,220 @@
+# Triggers bypassed: writes made with session_replication_role = replica, or
+# with one of the cache triggers disabled (or set to fire on replicas only),
+# do not reach the cache.  estoque_cache_status() must say so (alertas,
+# gatilhos_ativos), estoque_cache_verify() must find exactly the drift,
+# estoque_cache_refresh() must repair it (returning how many rows it fixed,
+# > 0), and verify must be empty again.
+
+use strict;
+use warnings FATAL => 'all';
+
+use FindBin;
+use lib "$FindBin::RealBin/lib";
+
+use EstoqueCacheTest;
+use PostgreSQL::Test::Cluster;
+use PostgreSQL::Test::Utils;
+use Test::More;
+
+my $db = 'postgres';
+my $node = ec_node('bypass', fold_database => $db);
+my $log_offset = ec_log_offset($node);
+ec_load_sample($node, $db, produtos => 100, movimentos => 5000);
+ec_attach_all($node, $db);
+ec_verify_empty($node, $db, 'after attaching');
+
+# Codes used below are in no group of the sample data.
+is( $node->safe_psql(
+		$db, q{SELECT count(*) FROM estoque_cache.grupo
+		       WHERE codigo IN ('4310011', '4310013', '4310014', '4310016', '4310017')}),
+	'0', 'the codes this test links are not grouped yet');
+
+sub verify_codes
+{
+	my ($produto) = @_;
+	my $rows = ec_verify_rows($node, $db, $produto);
+	my %codes = map { (split /\|/)[0] => 1 } grep { $_ ne '' } split /\n/, $rows;
+	return join(',', sort keys %codes);
+}
+
+# nas_fontes - no_cache of one verify row, normalised ('' when no row).
+sub drift
+{
+	my ($code, $campo) = @_;
+	return $node->safe_psql($db,
+		qq{SELECT trim_scale(nas_fontes::numeric - no_cache::numeric)
+		   FROM estoque_cache_verify('$code') WHERE campo = '$campo'});
+}
+
+# status names tables as regclass text out of any search_path: public.x
+sub sem_schema
+{
+	my ($t) = @_;
+	$t //= '';
+	$t =~ s/^public\.//;
+	return $t;
+}
+
+sub fonte_status
+{
+	my ($status, $tabela) = @_;
+	my ($f) = grep { sem_schema($_->{tabela}) eq $tabela } @{ $status->{fontes} };
+	return $f;
+}
+
+sub refresh_count
+{
+	return $node->safe_psql($db,
+		q{SELECT count(*) FROM estoque_cache.log WHERE operacao = 'refresh'});
+}
+
+# ---------------------------------------------------------------- session_replication_role
+
+{
+	my $what = 'session_replication_role = replica';
+	my $status = ec_status($node, $db, 'SET session_replication_role = replica; ');
+	ok((grep { /session_replication_role/ } @{ $status->{alertas} }),
+		"$what: status in that session has an alert about it");
+	ok(!(grep { $_->{gatilhos_ativos} } @{ $status->{fontes} }),
+		"$what: status in that session says no source's triggers are active");
+
+	$node->safe_psql(
+		$db, q{
+		SET session_replication_role = replica;
+		INSERT INTO movimentacao_estoque (cod_produto, qtd_movimentacao, tipo_movimentacao, ativo)
+		VALUES ('4310011', 50, 'BYPASS', true);
+		INSERT INTO unificacao_codigos (codigo_origem, codigo_destino, ativo, motivo)
+		VALUES (4310013, 4310014, true, 'BYPASS');
+		INSERT INTO separacao (separacao_lote_id, num_pedido, cod_produto, qtd_saldo, expedicao, sincronizado_nf)
+		VALUES ('LOTE_BYPASS', 'BYPASS', '4310017', 7.5, current_date + 2, false);
+	});
+
+	my $normal = ec_status($node, $db);
+	is_deeply($normal->{alertas}, [], "$what: another session's status has no alert (its triggers fire)");
+
+	is(drift('4310011', 'saldo_atual'), '50', "$what: verify finds the bypassed movement (off by 50)");
+	like(ec_verify_rows($node, $db), qr/^4310014\|principal\|4310014\|4310013$/m,
+		"$what: verify finds the bypassed link (4310014's principal should be 4310013)");
+	is(drift('4310017', 'qtd_separacao'), '7.5', "$what: verify finds the bypassed separation");
+	# (4310013 too: as the principal of the new group it should now carry
+	# 4310014's figures)
+	is(verify_codes(), '4310011,4310013,4310014,4310017',
+		"$what: verify reports those codes and no other");
+
+	my $n_log = refresh_count();
+	my $fixed = $node->safe_psql($db, q{SELECT estoque_cache_refresh('4310011')});
+	cmp_ok($fixed, '>', 0, "$what: refresh('4310011') fixes rows ($fixed)");
+	is(verify_codes('4310011'), '', "$what: verify('4310011') is empty after it");
+	is(verify_codes(), '4310013,4310014,4310017', "$what: the other drifts are still there");
+
+	$fixed = $node->safe_psql($db, q{SELECT estoque_cache_refresh()});
+	cmp_ok($fixed, '>', 0, "$what: refresh() fixes the remaining rows ($fixed)");
+	ec_verify_empty($node, $db, "$what, after refresh()");
+	is($node->safe_psql($db, q{SELECT estoque_cache_principal('4310014')}),
+		'4310013', "$what: the bypassed link now groups 4310013 and 4310014");
+	is($node->safe_psql($db, q{SELECT estoque_cache_refresh()}),
+		'0', "$what: a second refresh() fixes nothing");
+	is(refresh_count() - $n_log, 3, "$what: each refresh is logged");
+}
+
+# ---------------------------------------------------------------- disabled triggers
+
+# Disables triggers, writes, and checks status, verify and refresh.
+sub disabled_case
+{
+	my (%c) = @_;
+	my $what = $c{what};
+	$node->safe_psql($db, $c{disable});
+
+	my $status = ec_status($node, $db);
+	my $f = fonte_status($status, $c{tabela});
+	ok(defined $f && !$f->{gatilhos_ativos}, "$what: status says the triggers of $c{tabela} are not all active");
+	is($f->{gatilhos}{ $c{gatilho} }, $c{estado}, "$what: status shows $c{gatilho} as '$c{estado}'")
+	  if $c{gatilho};
+	ok((grep { index($_, $c{tabela}) >= 0 } @{ $status->{alertas} }),
+		"$what: status has an alert naming $c{tabela}")
+	  or diag(explain $status->{alertas});
+	ok(!(grep { !$_->{gatilhos_ativos} && sem_schema($_->{tabela}) ne $c{tabela} } @{ $status->{fontes} }),
+		"$what: the other sources are still reported active");
+
+	$node->safe_psql($db, $c{write});
+	is(verify_codes(), $c{codes}, "$what: verify finds the drift of $c{codes}");
+
+	my $fixed = $node->safe_psql($db, q{SELECT estoque_cache_refresh()});
+	cmp_ok($fixed, '>', 0, "$what: refresh() fixes rows ($fixed)");
+	ec_verify_empty($node, $db, "$what, after refresh()");
+
+	$node->safe_psql($db, $c{enable});
+	$status = ec_status($node, $db);
+	ok(fonte_status($status, $c{tabela})->{gatilhos_ativos},
+		"$what: after enabling, the triggers of $c{tabela} are active again");
+	is_deeply($status->{alertas}, [], "$what: after enabling, status has no alert");
+
+	# With the triggers back, writes reach the cache again.
+	$node->safe_psql($db, $c{write});
+	ec_verify_empty($node, $db, "$what, writes after enabling");
+	return;
+}
+
+disabled_case(
+	what => 'DISABLE TRIGGER estoque_cache_ins',
+	tabela => 'separacao',
+	gatilho => 'estoque_cache_ins',
+	estado => 'disabled',
+	disable => 'ALTER TABLE separacao DISABLE TRIGGER estoque_cache_ins',
+	enable => 'ALTER TABLE separacao ENABLE TRIGGER estoque_cache_ins',
+	write => q{INSERT INTO separacao (separacao_lote_id, num_pedido, cod_produto, qtd_saldo, expedicao, sincronizado_nf)
+	           VALUES ('LOTE_BYPASS', 'BYPASS', '4310016', 30, current_date + 4, false)},
+	codes => '4310016');
+
+# A link deleted while its delete trigger is disabled: the cache keeps the
+# codes grouped (4310013 still carries 4310014's figures).
+disabled_case(
+	what => 'DISABLE TRIGGER estoque_cache_del, link removed',
+	tabela => 'unificacao_codigos',
+	gatilho => 'estoque_cache_del',
+	estado => 'disabled',
+	disable => 'ALTER TABLE unificacao_codigos DISABLE TRIGGER estoque_cache_del',
+	enable => 'ALTER TABLE unificacao_codigos ENABLE TRIGGER estoque_cache_del',
+	write => q{DELETE FROM unificacao_codigos WHERE motivo = 'BYPASS'},
+	codes => '4310013,4310014');
+
+disabled_case(
+	what => 'ENABLE REPLICA TRIGGER estoque_cache_upd',
+	tabela => 'movimentacao_estoque',
+	gatilho => 'estoque_cache_upd',
+	estado => 'replica only',
+	disable => 'ALTER TABLE movimentacao_estoque ENABLE REPLICA TRIGGER estoque_cache_upd',
+	enable => 'ALTER TABLE movimentacao_estoque ENABLE TRIGGER estoque_cache_upd',
+	write => q{UPDATE movimentacao_estoque SET qtd_movimentacao = qtd_movimentacao + 1
+	           WHERE cod_produto = '4310020' AND ativo},
+	codes => '4310020');
+
+disabled_case(
+	what => 'DISABLE TRIGGER ALL',
+	tabela => 'carteira_principal',
+	gatilho => 'estoque_cache_del',
+	estado => 'disabled',
+	disable => 'ALTER TABLE carteira_principal DISABLE TRIGGER ALL',
+	enable => 'ALTER TABLE carteira_principal ENABLE TRIGGER ALL',
+	write => q{INSERT INTO carteira_principal (num_pedido, cod_produto, qtd_saldo_produto_pedido, expedicao, ativo)
+	           VALUES ('BYPASS', '4310021', 33, current_date + 1, true)},
+	codes => '4310021');
+
+disabled_case(
+	what => 'DISABLE TRIGGER estoque_cache_trunc',
+	tabela => 'programacao_producao',
+	gatilho => 'estoque_cache_trunc',
+	estado => 'disabled',
+	disable => 'ALTER TABLE programacao_producao DISABLE TRIGGER estoque_cache_trunc',
+	enable => 'ALTER TABLE programacao_producao ENABLE TRIGGER estoque_cache_trunc',
+	write => q{INSERT INTO programacao_producao (cod_produto, qtd_programada, data_programacao, linha_producao)
+	           VALUES ('4310022', 100, current_date + 3, 'BYPASS');
+	           DELETE FROM programacao_producao WHERE cod_produto <> '4310022';
+	           TRUNCATE programacao_producao},
+	codes => '4310022');
+
+ec_verify_empty($node, $db, 'at the end');
+ec_log_has_no_crash($node, 'bypass', $log_offset);
+$node->stop;
+done_testing();
