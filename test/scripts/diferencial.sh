@@ -1,0 +1,254 @@
+#!/usr/bin/env bash
+# Randomized differential test of estoque_cache under concurrency.
+#
+# In a database of its own: the application's tables filled with sample data
+# (scripts/dados_exemplo.sql, 60 products), the extension attached to the five
+# sources, the links and the catalogue; then pgbench runs six clients of
+# random transactions over every source (inserts single and multi-row,
+# updates of quantity, code, date and filter columns, deletes, link and
+# catalogue changes, savepoints rolled back, whole transactions rolled back)
+# as an application role without any privilege on the cache, while an
+# administrator folds now and then, refreshes single products, rebuilds once
+# in the middle and compares the cache with the sources.
+#
+# The comparison is independent of the extension: dif_esperado
+# (diferencial/preparar.sql) recomputes the whole view in plain SQL (groups
+# by its own recursive query over the active links, the principal rule, the
+# five figures with their filters, saldo_disponivel, the projection, the
+# rupture date and status) and dif_diferencas lists every row of the view
+# that differs from it.  Passing means, during the run and after it (and
+# again after a fold and after a rebuild):
+#   - dif_diferencas is empty and estoque_cache_verify() returns no rows;
+#   - refresh and rebuild find nothing to correct;
+#   - pgbench ran without errors, aborted clients or failed transactions
+#     (the scripts cannot deadlock by themselves, so a deadlock would come
+#     from the cache).
+#
+# Runs as the cluster superuser with PGHOST/PGPORT/PGUSER set (test/run does
+# this); DIFERENCIAL_SEGUNDOS sets pgbench's duration (default 40);
+# DIFERENCIAL_MANTER=1 keeps the database and the role for inspection.
+set -euo pipefail
+
+AQUI=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+RAIZ=${ESTOQUE_CACHE_SRC:-$(cd "$AQUI/../.." && pwd)}
+SCRIPTS=$AQUI/diferencial
+DURACAO=${DIFERENCIAL_SEGUNDOS:-40}
+CLIENTES=6
+DB=regress_diferencial_$$
+APP=regress_dif_app
+TMP=$(mktemp -d "${TMPDIR:-/tmp}/diferencial.XXXXXX")
+BG_PIDS=()
+# rebuild's progress NOTICEs are not wanted here
+export PGOPTIONS="${PGOPTIONS:-} -c client_min_messages=warning"
+
+psql_db() { psql -X -q -v ON_ERROR_STOP=1 -d "$DB" "$@"; }
+valor() { psql_db -At -c "$1"; }
+
+limpar() {
+	local pid
+	for pid in "${BG_PIDS[@]}"; do
+		kill "$pid" 2>/dev/null || true
+	done
+	wait 2>/dev/null || true
+	if [ -n "${DIFERENCIAL_MANTER:-}" ]; then
+		echo "kept database $DB and role $APP (DIFERENCIAL_MANTER)"
+	else
+		psql -X -q -d postgres -c "DROP DATABASE IF EXISTS $DB WITH (FORCE)" || true
+		psql -X -q -d postgres -c "DROP ROLE IF EXISTS $APP" || true
+	fi
+	rm -rf "$TMP"
+}
+trap limpar EXIT
+
+FALHAS=0
+falha() {
+	echo "FAIL: $*"
+	FALHAS=$((FALHAS + 1))
+}
+
+# Compares the view with the independent computation and runs verify; prints
+# the differences (at most 20 of each) and counts a failure when there are any.
+comparar() { # comparar LABEL
+	local dif ver
+	dif=$(valor "SELECT count(*) FROM dif_diferencas")
+	ver=$(valor "SELECT count(*) FROM estoque_cache_verify()")
+	echo "$1: view rows differing from the independent computation: $dif;" \
+		"estoque_cache_verify() rows: $ver"
+	if [ "$dif" != 0 ]; then
+		falha "$1: $dif rows of estoque_cache_saldo differ from the sources"
+		psql_db -c "SELECT * FROM dif_diferencas ORDER BY 1 LIMIT 20"
+	fi
+	if [ "$ver" != 0 ]; then
+		falha "$1: estoque_cache_verify() returned $ver rows"
+		psql_db -c "SELECT * FROM estoque_cache_verify() LIMIT 20"
+	fi
+}
+
+# ---- database, sample data, extension ------------------------------------------
+psql -X -q -v ON_ERROR_STOP=1 -d postgres <<SQL
+DROP ROLE IF EXISTS $APP;
+CREATE ROLE $APP LOGIN;
+CREATE DATABASE $DB;
+SQL
+
+echo "== sample data: 60 products, 3000 movements"
+psql_db -v produtos=60 -v movimentos=3000 -f "$RAIZ/scripts/dados_exemplo.sql" >/dev/null
+
+psql_db >/dev/null <<'SQL'
+CREATE EXTENSION estoque_cache;
+SELECT estoque_cache_attach('movimentacao', 'movimentacao_estoque');
+SELECT estoque_cache_attach('carteira', 'carteira_principal');
+SELECT estoque_cache_attach('pre_separacao', 'pre_separacao_item');
+SELECT estoque_cache_attach('separacao', 'separacao');
+SELECT estoque_cache_attach('producao', 'programacao_producao');
+SELECT estoque_cache_attach_unificacao('unificacao_codigos');
+SELECT estoque_cache_attach_produtos('cadastro_produto');
+SQL
+psql_db -v app="$APP" -f "$SCRIPTS/preparar.sql" >/dev/null
+echo "view rows: $(valor "SELECT count(*) FROM estoque_cache_saldo")," \
+	"groups of 2+ codes: $(valor "SELECT count(*) FROM estoque_cache_saldo WHERE cardinality(codigos) > 1")"
+comparar "before the run"
+if [ "$(valor "SELECT count(*) FROM estoque_cache_saldo")" -lt 30 ]; then
+	falha "the sample data gave too few groups for a meaningful comparison"
+fi
+
+# The application role must be able to write its tables with no privilege on
+# the cache (SPEC section 6).  If it cannot, that is reported as a failure and
+# the load runs as the superuser instead, so that the rest still gets tested.
+USUARIO_CARGA=$APP
+for tabela in movimentacao_estoque.cod_produto carteira_principal.cod_produto \
+	pre_separacao_item.cod_produto separacao.cod_produto programacao_producao.cod_produto \
+	unificacao_codigos.codigo_origem cadastro_produto.cod_produto; do
+	coluna=${tabela#*.}
+	tabela=${tabela%.*}
+	if ! saida=$(psql -X -q -v ON_ERROR_STOP=1 -U "$APP" -d "$DB" 2>&1 <<SQL
+BEGIN;
+UPDATE $tabela SET $coluna = $coluna WHERE ctid = (SELECT ctid FROM $tabela LIMIT 1);
+ROLLBACK;
+SQL
+	); then
+		falha "role $APP (no privilege on the cache) cannot write $tabela: $saida"
+		USUARIO_CARGA=$PGUSER
+	fi
+done
+INSTRUCOES_ANTES=$(valor "SELECT nextval('dif_instrucoes')")
+
+# ---- the administrator, in the background ----------------------------------------
+# Every ~0.3 s one of: fold everything, fold 50 deltas, refresh one product
+# (must correct nothing), compare view and sources (must agree); one rebuild
+# half-way (must correct nothing).  Results go to files read at the end.
+administrar() {
+	local fim=$((SECONDS + DURACAO)) meio=$((SECONDS + DURACAO / 2)) n=0 reconstruido=0
+	while [ "$SECONDS" -lt "$fim" ]; do
+		n=$((n + 1))
+		case $((n % 5)) in
+		0 | 2) valor "SELECT estoque_cache_fold()" >>"$TMP/fold" ;;
+		1) valor "SELECT estoque_cache_fold(50)" >>"$TMP/fold" ;;
+		3)
+			valor "SELECT estoque_cache_refresh(dif_codigo((random() * 62)::int))" \
+				>>"$TMP/refresh"
+			;;
+		4)
+			valor "SELECT count(*) FROM dif_diferencas" >>"$TMP/diferencas"
+			valor "SELECT count(*) FROM estoque_cache_verify()" >>"$TMP/verify"
+			;;
+		esac
+		if [ "$reconstruido" = 0 ] && [ "$SECONDS" -ge "$meio" ]; then
+			reconstruido=1
+			valor "SELECT r->>'linhas_corrigidas' FROM estoque_cache_rebuild() AS r" \
+				>>"$TMP/rebuild"
+		fi
+		sleep 0.3
+	done
+}
+: >"$TMP/fold"
+: >"$TMP/refresh"
+: >"$TMP/diferencas"
+: >"$TMP/verify"
+: >"$TMP/rebuild"
+administrar >"$TMP/admin.log" 2>&1 &
+ADMIN_PID=$!
+BG_PIDS+=("$ADMIN_PID")
+
+# ---- pgbench ----------------------------------------------------------------------
+echo "== pgbench: $CLIENTES clients for ${DURACAO}s as $USUARIO_CARGA"
+set +e
+pgbench -n -U "$USUARIO_CARGA" -d "$DB" -c "$CLIENTES" -j 3 -T "$DURACAO" --failures-detailed \
+	-f "$SCRIPTS/movimentacao.sql@6" \
+	-f "$SCRIPTS/carteira.sql@3" \
+	-f "$SCRIPTS/pre_separacao.sql@3" \
+	-f "$SCRIPTS/separacao.sql@3" \
+	-f "$SCRIPTS/producao.sql@2" \
+	-f "$SCRIPTS/misto.sql@2" \
+	-f "$SCRIPTS/unificacao.sql@2" \
+	-f "$SCRIPTS/cadastro.sql@1" \
+	>"$TMP/pgbench.log" 2>&1
+PGBENCH_RC=$?
+wait "$ADMIN_PID"
+ADMIN_RC=$?
+set -e
+BG_PIDS=()
+
+grep -E '^(number of|latency average|tps|SQL script| - [0-9]+ transactions)' "$TMP/pgbench.log" || true
+PROCESSADAS=$(sed -n 's/^number of transactions actually processed: \([0-9]*\).*/\1/p' "$TMP/pgbench.log")
+FALHADAS=$(sed -n 's/^number of failed transactions: \([0-9]*\).*/\1/p' "$TMP/pgbench.log")
+INSTRUCOES=$(($(valor "SELECT nextval('dif_instrucoes')") - INSTRUCOES_ANTES - 1))
+echo "transactions processed: ${PROCESSADAS:-?}, failed: ${FALHADAS:-?};" \
+	"DML statements executed on the seven tables (rolled back ones included): $INSTRUCOES"
+if [ "$PGBENCH_RC" -ne 0 ]; then
+	falha "pgbench exited with status $PGBENCH_RC"
+fi
+if grep -qiE 'error|aborted' "$TMP/pgbench.log"; then
+	falha "pgbench reported errors:"
+	grep -iE 'error|aborted' "$TMP/pgbench.log" | sort | uniq -c | head -20
+fi
+if [ -z "$FALHADAS" ] || [ "$FALHADAS" != 0 ]; then
+	falha "pgbench failed transactions: ${FALHADAS:-not reported}"
+fi
+if [ -z "$PROCESSADAS" ] || [ "$PROCESSADAS" -lt 200 ]; then
+	falha "too few transactions ran (${PROCESSADAS:-none}) for the test to mean anything"
+fi
+
+# ---- what the administrator saw during the run ------------------------------------
+if [ "$ADMIN_RC" -ne 0 ] || [ -s "$TMP/admin.log" ]; then
+	falha "the administrator's session failed (status $ADMIN_RC):"
+	head -40 "$TMP/admin.log"
+fi
+echo "during the run: $(wc -l <"$TMP/fold") folds moving $(awk '{s += $1} END {print s + 0}' "$TMP/fold") deltas," \
+	"$(wc -l <"$TMP/refresh") refreshes, $(wc -l <"$TMP/diferencas") comparisons," \
+	"rebuild corrections: $(cat "$TMP/rebuild")"
+if [ "$(wc -l <"$TMP/diferencas")" -lt 3 ]; then
+	falha "fewer than 3 comparisons ran during the load"
+fi
+if grep -qv '^0$' "$TMP/diferencas"; then
+	falha "the view differed from the sources during the run: $(tr '\n' ' ' <"$TMP/diferencas")"
+fi
+if grep -qv '^0$' "$TMP/verify"; then
+	falha "estoque_cache_verify() returned rows during the run: $(tr '\n' ' ' <"$TMP/verify")"
+fi
+if grep -qv '^0$' "$TMP/refresh"; then
+	falha "estoque_cache_refresh(produto) corrected rows during the run: $(tr '\n' ' ' <"$TMP/refresh")"
+fi
+if [ "$(cat "$TMP/rebuild")" != 0 ]; then
+	falha "the rebuild in the middle of the run corrected '$(cat "$TMP/rebuild")' rows (expected 0)"
+fi
+
+# ---- after the run ------------------------------------------------------------------
+echo "view rows: $(valor "SELECT count(*) FROM estoque_cache_saldo")," \
+	"groups of 2+ codes: $(valor "SELECT count(*) FROM estoque_cache_saldo WHERE cardinality(codigos) > 1")," \
+	"pending deltas: $(valor "SELECT estoque_cache_status()->>'deltas_pendentes'")"
+comparar "after the run"
+echo "fold: $(valor "SELECT estoque_cache_fold()") deltas moved"
+comparar "after a fold"
+CORRIGIDAS=$(valor "SELECT r->>'linhas_corrigidas' FROM estoque_cache_rebuild() AS r")
+echo "rebuild: $CORRIGIDAS rows corrected"
+if [ "$CORRIGIDAS" != 0 ]; then
+	falha "the final rebuild corrected $CORRIGIDAS rows (expected 0)"
+fi
+comparar "after a rebuild"
+
+if [ "$FALHAS" -gt 0 ]; then
+	echo "$FALHAS check(s) failed"
+	exit 1
+fi
+echo "all checks passed"
