@@ -1,0 +1,177 @@
+# shellcheck shell=bash
+# Measurement helpers of bench/run (sourced; nothing runs at source time).
+#
+# Every figure goes to $RES/resultados.tsv as
+#   carga <TAB> variante <TAB> repeticao <TAB> metrica <TAB> valor
+# and the exact command of each measurement to $RES/comandos.tsv as
+#   carga <TAB> variante <TAB> comando
+# The report (lib/relatorio.sh) reads only these two files.
+#
+# Expects: RES, DB_* names, PSQL, PGBENCH, PRODUTOS, SERVER_LOG (may be empty).
+
+registrar() { # registrar carga variante rep metrica valor
+	printf '%s\t%s\t%s\t%s\t%s\n' "$1" "$2" "$3" "$4" "$5" >>"$RES/resultados.tsv"
+}
+
+registrar_comando() { # registrar_comando carga variante comando...
+	local carga=$1 variante=$2
+	shift 2
+	# once per (carga, variante)
+	if ! awk -F'\t' -v c="$carga" -v v="$variante" '$1 == c && $2 == v { f = 1 } END { exit !f }' \
+		"$RES/comandos.tsv" 2>/dev/null; then
+		printf '%s\t%s\t%s\n' "$carga" "$variante" "$*" >>"$RES/comandos.tsv"
+	fi
+}
+
+# Marks that something did not run as it should; bench/run exits non-zero.
+FALHAS=0
+falhou() {
+	echo "bench: FAILED: $*" >&2
+	FALHAS=$((FALHAS + 1))
+}
+
+# psql on one database, quiet, stopping at the first error.
+sql() { # sql db [psql args...]
+	local db=$1
+	shift
+	"$PSQL" -X -q -v ON_ERROR_STOP=1 -d "$db" "$@"
+}
+
+# One value from a query.
+valor() { # valor db query
+	"$PSQL" -X -q -At -v ON_ERROR_STOP=1 -d "$1" -c "$2"
+}
+
+# Deadlocks PostgreSQL counted in a database so far.
+deadlocks() { # deadlocks db
+	valor postgres "SELECT deadlocks FROM pg_stat_database WHERE datname = '$1'"
+}
+
+# Server log position, and the lock waits / deadlocks logged since then for a
+# database (log_lock_waits is on with deadlock_timeout = 10ms in the bench
+# databases, so every lock wait longer than 10 ms leaves a line). Empty when
+# the server log is not readable (an existing server).
+log_posicao() {
+	if [ -n "$SERVER_LOG" ] && [ -r "$SERVER_LOG" ]; then
+		stat -c %s "$SERVER_LOG"
+	fi
+}
+log_contar() { # log_contar posicao db padrao
+	[ -n "$1" ] || return 0
+	tail -c +$(($1 + 1)) "$SERVER_LOG" | grep -F "@$2 " | grep -c -F -- "$3"
+}
+
+# Median and 95th percentile (nearest rank) of transaction latencies, in ms,
+# from pgbench per-transaction logs (third field, microseconds; failed
+# transactions are skipped).
+latencias() { # latencias logfile... -> "mediana p95 n"
+	awk '$3 ~ /^[0-9]+$/ { print $3 }' "$@" | sort -n |
+		awk '{ v[NR] = $1 }
+		     END {
+		         if (NR == 0) { print "NA NA 0"; exit }
+		         m = (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
+		         k = int(0.95 * NR); if (k < 0.95 * NR) k++; if (k < 1) k = 1
+		         printf "%.4f %.4f %d\n", m / 1000, v[k] / 1000, NR
+		     }'
+}
+
+# Runs one pgbench measurement and records tps, failures, retries, deadlocks
+# and lock waits (and latencies with --log).
+#   bench_pgbench carga variante rep db clientes segundos script [log] [pgbench options...]
+bench_pgbench() {
+	local carga=$1 variante=$2 rep=$3 db=$4 clientes=$5 segundos=$6 script=$7 comlog=${8:-}
+	shift 7
+	[ $# -gt 0 ] && shift
+	local jobs=1 nome="${carga}__${variante}__${rep}" saida pos dl0 dl1 rc duracao
+	[ "$clientes" -gt 1 ] && jobs=2
+	# smoke mode: a fixed number of transactions per client instead of a time
+	duracao="-T $segundos"
+	[ -n "${TRANSACOES:-}" ] && duracao="-t $TRANSACOES"
+	# shellcheck disable=SC2206
+	local args=(-n -M prepared -c "$clientes" -j "$jobs" $duracao
+		-D "produtos=$PRODUTOS" -f "$script" "$@")
+	saida=$RES/pgbench/$nome.out
+	rm -f "$RES/logs/$nome".*
+	[ "$comlog" = log ] && args+=(-l "--log-prefix=$RES/logs/$nome")
+	registrar_comando "$carga" "$variante" \
+		"pgbench -n -M prepared -c $clientes -j $jobs $duracao -D produtos=$PRODUTOS -f $script${*:+ $*}${comlog:+ --log} $db"
+	pos=$(log_posicao)
+	dl0=$(deadlocks "$db")
+	"$PGBENCH" "${args[@]}" "$db" >"$saida" 2>&1
+	rc=$?
+	sleep "${PAUSA:-0.5}" # let the exiting backends flush their statistics
+	dl1=$(deadlocks "$db")
+	if [ $rc -ne 0 ] || ! grep -q '^tps = ' "$saida"; then
+		falhou "pgbench $carga/$variante (exit $rc); see $saida"
+		tail -n 5 "$saida" >&2
+		return 1
+	fi
+	pgbench_registrar "$carga" "$variante" "$rep" "$saida"
+	registrar "$carga" "$variante" "$rep" deadlocks $((dl1 - dl0))
+	if [ -n "$pos" ]; then
+		registrar "$carga" "$variante" "$rep" esperas "$(log_contar "$pos" "$db" 'still waiting for')"
+	fi
+	if [ "$comlog" = log ]; then
+		local m
+		read -r -a m < <(latencias "$RES/logs/$nome".*)
+		registrar "$carga" "$variante" "$rep" mediana_ms "${m[0]}"
+		registrar "$carga" "$variante" "$rep" p95_ms "${m[1]}"
+	fi
+	printf '  %-22s %-12s rep %s: %s tps%s\n' "$carga" "$variante" "$rep" \
+		"$(awk '/^tps = / { printf "%.1f", $3 }' "$saida")" \
+		"$( [ "$comlog" = log ] && printf ', median %s ms, p95 %s ms' "${m[0]}" "${m[1]}")"
+}
+
+# Figures of a pgbench summary.
+pgbench_registrar() { # pgbench_registrar carga variante rep saida
+	local carga=$1 variante=$2 rep=$3 f=$4 v
+	v=$(awk '/^tps = / { print $3 }' "$f")
+	registrar "$carga" "$variante" "$rep" tps "$v"
+	v=$(awk '/^number of transactions actually processed:/ { split($6, a, "/"); print a[1] }' "$f")
+	registrar "$carga" "$variante" "$rep" transacoes "${v:-0}"
+	v=$(awk '/^number of failed transactions:/ { print $5 }' "$f")
+	registrar "$carga" "$variante" "$rep" falhas "${v:-0}"
+	v=$(awk '/^number of deadlock failures:/ { print $5 }' "$f")
+	registrar "$carga" "$variante" "$rep" falhas_deadlock "${v:-0}"
+	v=$(awk '/^number of transactions retried:/ { print $5 }' "$f")
+	registrar "$carga" "$variante" "$rep" retentadas "${v:-0}"
+	v=$(awk '/^total number of retries:/ { print $5 }' "$f")
+	registrar "$carga" "$variante" "$rep" retentativas "${v:-0}"
+}
+
+# Times one SQL script run by psql: the sum of the "Time:" lines that
+# \timing prints inside it (the script turns \timing on around what counts).
+#   bench_tempo carga variante rep db [psql args...]
+bench_tempo() {
+	local carga=$1 variante=$2 rep=$3 db=$4 saida ms pos
+	shift 4
+	saida=$RES/sql/${carga}__${variante}__$rep.out
+	pos=$(log_posicao)
+	if ! "$PSQL" -X -v ON_ERROR_STOP=1 -d "$db" "$@" >"$saida" 2>&1; then
+		falhou "$carga/$variante: psql failed; see $saida"
+		tail -n 5 "$saida" >&2
+		return 1
+	fi
+	ms=$(awk '/^Time: / { t += $2 } END { if (NR) printf "%.1f", t }' "$saida")
+	if [ -z "$ms" ]; then
+		falhou "$carga/$variante: no timing in $saida"
+		return 1
+	fi
+	registrar "$carga" "$variante" "$rep" ms "$ms"
+	if [ -n "$pos" ]; then
+		registrar "$carga" "$variante" "$rep" esperas "$(log_contar "$pos" "$db" 'still waiting for')"
+	fi
+	printf '  %-22s %-12s rep %s: %s ms\n' "$carga" "$variante" "$rep" "$ms"
+}
+
+# The variants of a list in a different order for each repetition (rotation),
+# so that none always runs first or last.
+rodar() { # rodar rep item... -> items rotated by rep-1
+	local rep=$1
+	shift
+	local n=$# i
+	local itens=("$@")
+	for ((i = 0; i < n; i++)); do
+		printf '%s\n' "${itens[$(((i + rep - 1) % n))]}"
+	done
+}
