@@ -354,6 +354,37 @@ my $log_offset = ec_log_offset($node);
 	check_exact($what);
 }
 
+# ---------------------------------------------------------------- an unlogged source
+
+# Crash recovery empties unlogged tables without firing any trigger.  The
+# extension may refuse to attach one (with a clear error), or must keep the
+# cache exact when recovery empties it.
+{
+	my $what = 'unlogged source';
+	$node->safe_psql(
+		$db, q{
+		CREATE UNLOGGED TABLE mov_rascunho (cod_produto text, qtd_movimentacao numeric, ativo boolean);
+		INSERT INTO mov_rascunho SELECT (4310001 + g % 10)::text, g, true FROM generate_series(1, 100) AS g;
+	});
+	my ($state, $err) = ec_sql_error($node, $db,
+		q{SELECT estoque_cache_attach('movimentacao', 'mov_rascunho')});
+	if ($state ne '')
+	{
+		unlike($state, qr/^(XX|58)/, "$what: attaching it is refused with a clear error ($state)")
+		  or diag($err);
+	}
+	else
+	{
+		$node->safe_psql($db,
+			q{INSERT INTO mov_rascunho SELECT '4310002', 5, true FROM generate_series(1, 10)});
+		ec_verify_empty($node, $db, "$what, attached, before the crash");
+		crash_and_check($what, undef);
+		is($node->safe_psql($db, 'SELECT count(*) FROM mov_rascunho'),
+			'0', "$what: recovery emptied the unlogged table");
+		check_exact($what);
+	}
+}
+
 ec_log_has_no_crash($node, 'crash rounds', $log_offset);
 
 $node->stop;
