@@ -618,6 +618,21 @@ BEGIN
 END;
 $$;
 
+/* Called by trg_codigos before a statement on a link table or a catalogue. */
+CREATE FUNCTION estoque_cache.travar_codigos(p_anexo integer, codigos text[])
+    RETURNS void
+    LANGUAGE plpgsql
+    SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    IF (SELECT fonte FROM estoque_cache.anexo WHERE anexo_id = p_anexo) = 'unificacao' THEN
+        PERFORM estoque_cache.travar_unificacao();
+    ELSE
+        PERFORM estoque_cache.travar_anexo(p_anexo);
+    END IF;
+END;
+$$;
+
 /* Called by trg_codigos (as the cache owner) after a link or catalogue change. */
 CREATE FUNCTION estoque_cache.sincronizar_codigos(p_anexo integer, codigos text[])
     RETURNS bigint
@@ -660,6 +675,12 @@ BEGIN
                    'EXECUTE FUNCTION %s(%L)', alvo, funcao, p_anexo);
     EXECUTE format('CREATE TRIGGER estoque_cache_trunc AFTER TRUNCATE ON %s '
                    'FOR EACH STATEMENT EXECUTE FUNCTION %s(%L)', alvo, funcao, p_anexo);
+    IF funcao = 'estoque_cache.trg_codigos' THEN
+        -- links and names serialise their writers before any row is locked
+        EXECUTE format('CREATE TRIGGER estoque_cache_trava BEFORE INSERT OR UPDATE OR DELETE '
+                       'OR TRUNCATE ON %s FOR EACH STATEMENT EXECUTE FUNCTION %s(%L)',
+                       alvo, funcao, p_anexo);
+    END IF;
 END;
 $$;
 
@@ -850,6 +871,7 @@ BEGIN
         EXECUTE format('DROP TRIGGER IF EXISTS estoque_cache_upd ON %s', alvo);
         EXECUTE format('DROP TRIGGER IF EXISTS estoque_cache_del ON %s', alvo);
         EXECUTE format('DROP TRIGGER IF EXISTS estoque_cache_trunc ON %s', alvo);
+        EXECUTE format('DROP TRIGGER IF EXISTS estoque_cache_trava ON %s', alvo);
     END IF;
     -- no fold may move this attachment's deltas while they are removed
     PERFORM pg_advisory_xact_lock(4532, 0);
@@ -1235,7 +1257,8 @@ BEGIN
                                FROM pg_trigger t
                               WHERE t.tgrelid = a.tabela AND t.tgname LIKE 'estoque\_cache\_%'),
                             '{}') AS gatilhos,
-                   (SELECT count(*) = 4 AND bool_and(t.tgenabled IN ('O', 'A'))
+                   (SELECT count(*) = CASE WHEN a.fonte IN ('unificacao', 'produtos') THEN 5 ELSE 4 END
+                           AND bool_and(t.tgenabled IN ('O', 'A'))
                       FROM pg_trigger t
                      WHERE t.tgrelid = a.tabela AND t.tgname LIKE 'estoque\_cache\_%') AS ativos
               FROM estoque_cache.anexo a) x;

@@ -28,6 +28,7 @@
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/rel.h"
+#include "utils/snapmgr.h"
 
 #include "estoque_cache.h"
 
@@ -367,7 +368,13 @@ anexo_carregar(Anexo *anexo, Relation rel)
 		SPI_keepplan(p);
 		plano = p;
 	}
-	if (SPI_execute_plan(plano, &arg, NULL, true, 1) != SPI_OK_SELECT)
+	/*
+	 * Configuration is read like a catalog, with the latest snapshot: a
+	 * REPEATABLE READ transaction older than the attachment must still find
+	 * it (its triggers exist, so its writes must count).
+	 */
+	if (SPI_execute_snapshot(plano, &arg, NULL, GetLatestSnapshot(), InvalidSnapshot,
+							 true, false, 1) != SPI_OK_SELECT)
 		elog(ERROR, "SPI_execute_plan failed");
 	if (SPI_processed != 1)
 		ereport(ERROR,

@@ -85,8 +85,9 @@ checar_chamada(FunctionCallInfo fcinfo, const char *funcao)
 				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
 				 errmsg("%s: not called by trigger manager", funcao)));
 	trigdata = (TriggerData *) fcinfo->context;
-	if (!TRIGGER_FIRED_AFTER(trigdata->tg_event) ||
-		!TRIGGER_FIRED_FOR_STATEMENT(trigdata->tg_event))
+	if (!TRIGGER_FIRED_FOR_STATEMENT(trigdata->tg_event) ||
+		(!TRIGGER_FIRED_AFTER(trigdata->tg_event) &&
+		 !(TRIGGER_FIRED_BEFORE(trigdata->tg_event) && strcmp(funcao, "estoque_cache.trg_codigos") == 0)))
 		ereport(ERROR,
 				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
 				 errmsg("%s: must be fired AFTER ... FOR EACH STATEMENT", funcao),
@@ -95,7 +96,7 @@ checar_chamada(FunctionCallInfo fcinfo, const char *funcao)
 		ereport(ERROR,
 				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
 				 errmsg("%s: expected one argument (the attachment id)", funcao)));
-	if (!TRIGGER_FIRED_BY_TRUNCATE(trigdata->tg_event))
+	if (!TRIGGER_FIRED_BY_TRUNCATE(trigdata->tg_event) && TRIGGER_FIRED_AFTER(trigdata->tg_event))
 	{
 		bool		precisa_old = TRIGGER_FIRED_BY_UPDATE(trigdata->tg_event) ||
 			TRIGGER_FIRED_BY_DELETE(trigdata->tg_event);
@@ -209,8 +210,6 @@ gravar_deltas(Anexo *anexo, HTAB *deltas)
 	int			k = 0;
 	HASH_SEQ_STATUS status;
 	Delta	   *delta;
-	Oid			usuario;
-	int			contexto;
 	int			ret;
 
 	hash_seq_init(&status, deltas);
@@ -226,7 +225,6 @@ gravar_deltas(Anexo *anexo, HTAB *deltas)
 	if (k == 0)
 		return;
 
-	ec_trocar_usuario(&usuario, &contexto);
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
 	if (k == 1)
@@ -277,15 +275,12 @@ gravar_deltas(Anexo *anexo, HTAB *deltas)
 	if (ret != SPI_OK_INSERT)
 		elog(ERROR, "estoque_cache: appending deltas failed: %s", SPI_result_code_string(ret));
 	SPI_finish();
-	ec_restaurar_usuario(usuario, contexto);
 }
 
-/* Run "SELECT estoque_cache.<funcao>($1, $2)" as the cache owner. */
+/* Run "SELECT estoque_cache.<funcao>($1, $2)". */
 static void
 chamar_sincronizacao(const char *sql, int32 anexo_id, Datum codigos, bool codigos_nulo)
 {
-	Oid			usuario;
-	int			contexto;
 	Oid			tipos[2] = {INT4OID, TEXTARRAYOID};
 	Datum		valores[2];
 	char		nulos[2] = {' ', codigos_nulo ? 'n' : ' '};
@@ -293,14 +288,12 @@ chamar_sincronizacao(const char *sql, int32 anexo_id, Datum codigos, bool codigo
 
 	valores[0] = Int32GetDatum(anexo_id);
 	valores[1] = codigos;
-	ec_trocar_usuario(&usuario, &contexto);
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
 	ret = SPI_execute_with_args(sql, 2, tipos, valores, nulos, false, 0);
 	if (ret != SPI_OK_SELECT)
 		elog(ERROR, "estoque_cache: %s failed: %s", sql, SPI_result_code_string(ret));
 	SPI_finish();
-	ec_restaurar_usuario(usuario, contexto);
 }
 
 /*
@@ -313,7 +306,9 @@ estoque_cache_trg_fonte(PG_FUNCTION_ARGS)
 	TriggerData *trigdata = checar_chamada(fcinfo, "estoque_cache.trg_fonte");
 	Relation	rel = trigdata->tg_relation;
 	int32		anexo_id = pg_strtoint32(trigdata->tg_trigger->tgargs[0]);
-	Anexo	   *anexo = anexo_obter(anexo_id, rel);
+	Anexo	   *anexo;
+	Oid			usuario;
+	int			contexto;
 	MemoryContext mcxt;
 	MemoryContext antigo;
 	HASHCTL		ctl;
@@ -322,6 +317,14 @@ estoque_cache_trg_fonte(PG_FUNCTION_ARGS)
 	ExprState  *filtro = NULL;
 	ExprContext *econtext = NULL;
 
+	/*
+	 * Everything below (the configuration, the filter, the deltas) runs as
+	 * the cache owner, as the referential-integrity triggers run as the
+	 * table owner: the writing role needs no privilege on the cache.  An
+	 * error aborts the (sub)transaction, which restores the user.
+	 */
+	ec_trocar_usuario(&usuario, &contexto);
+	anexo = anexo_obter(anexo_id, rel);
 	if (!FONTE_E_QUANTIDADE(anexo->fonte))
 		ereport(ERROR,
 				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
@@ -332,6 +335,7 @@ estoque_cache_trg_fonte(PG_FUNCTION_ARGS)
 	{
 		/* The table is empty now: cancel its whole contribution. */
 		chamar_sincronizacao("SELECT estoque_cache.truncar_anexo($1)", anexo_id, (Datum) 0, true);
+		ec_restaurar_usuario(usuario, contexto);
 		return PointerGetDatum(NULL);
 	}
 
@@ -362,6 +366,7 @@ estoque_cache_trg_fonte(PG_FUNCTION_ARGS)
 		FreeExecutorState(estate);
 	MemoryContextSwitchTo(antigo);
 	MemoryContextDelete(mcxt);
+	ec_restaurar_usuario(usuario, contexto);
 	return PointerGetDatum(NULL);
 }
 
@@ -401,11 +406,17 @@ estoque_cache_trg_codigos(PG_FUNCTION_ARGS)
 	TriggerData *trigdata = checar_chamada(fcinfo, "estoque_cache.trg_codigos");
 	Relation	rel = trigdata->tg_relation;
 	int32		anexo_id = pg_strtoint32(trigdata->tg_trigger->tgargs[0]);
-	Anexo	   *anexo = anexo_obter(anexo_id, rel);
+	Anexo	   *anexo;
 	List	   *codigos = NIL;
 	Datum	   *elementos;
 	ListCell   *lc;
 	int			i = 0;
+	Oid			usuario;
+	int			contexto;
+
+	/* as in trg_fonte, the work is done as the cache owner */
+	ec_trocar_usuario(&usuario, &contexto);
+	anexo = anexo_obter(anexo_id, rel);
 
 	if (anexo->fonte != FONTE_UNIFICACAO && anexo->fonte != FONTE_PRODUTOS)
 		ereport(ERROR,
@@ -413,10 +424,23 @@ estoque_cache_trg_codigos(PG_FUNCTION_ARGS)
 				 errmsg("estoque_cache.trg_codigos: attachment %d is a %s, not links or a catalogue",
 						anexo_id, fonte_nome(anexo->fonte))));
 
+	if (TRIGGER_FIRED_BEFORE(trigdata->tg_event))
+	{
+		/*
+		 * Take the lock that serialises link (or name) changes before the
+		 * statement locks any row of the table: taken in the AFTER trigger,
+		 * it would let two changers each hold a row the other needs.
+		 */
+		chamar_sincronizacao("SELECT estoque_cache.travar_codigos($1, $2)", anexo_id,
+							 (Datum) 0, true);
+		ec_restaurar_usuario(usuario, contexto);
+		return PointerGetDatum(NULL);
+	}
 	if (TRIGGER_FIRED_BY_TRUNCATE(trigdata->tg_event))
 	{
 		chamar_sincronizacao("SELECT estoque_cache.sincronizar_codigos($1, $2)", anexo_id,
 							 (Datum) 0, true);
+		ec_restaurar_usuario(usuario, contexto);
 		return PointerGetDatum(NULL);
 	}
 
@@ -429,7 +453,10 @@ estoque_cache_trg_codigos(PG_FUNCTION_ARGS)
 	codigos = coletar_codigos(codigos, trigdata->tg_newtable, rel, anexo->att_destino,
 							  &anexo->conv_destino);
 	if (codigos == NIL)
+	{
+		ec_restaurar_usuario(usuario, contexto);
 		return PointerGetDatum(NULL);
+	}
 
 	elementos = palloc(list_length(codigos) * sizeof(Datum));
 	foreach(lc, codigos)
@@ -438,5 +465,6 @@ estoque_cache_trg_codigos(PG_FUNCTION_ARGS)
 						 PointerGetDatum(construct_array(elementos, i, TEXTOID, -1, false,
 														 TYPALIGN_INT)),
 						 false);
+	ec_restaurar_usuario(usuario, contexto);
 	return PointerGetDatum(NULL);
 }
