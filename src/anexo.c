@@ -315,6 +315,14 @@ estoque_cache_checar_anexo(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
 				 errmsg("temporary table \"%s\" cannot be attached", RelationGetRelationName(rel))));
+	if (rel->rd_rel->relpersistence == RELPERSISTENCE_UNLOGGED)
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("unlogged table \"%s\" cannot be attached", RelationGetRelationName(rel)),
+				 errdetail("Crash recovery empties an unlogged table without firing its triggers, "
+						   "so the cache would keep figures the table no longer has."),
+				 errhint("Make it a logged table first: ALTER TABLE %s SET LOGGED.",
+						 quote_identifier(RelationGetRelationName(rel)))));
 
 	memset(&anexo, 0, sizeof(Anexo));
 	anexo.fonte = fonte;
