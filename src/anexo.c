@@ -41,7 +41,7 @@ static void
 anexo_invalidar(Datum arg, Oid relid)
 {
 	HASH_SEQ_STATUS status;
-	Anexo	   *anexo;
+	Anexo          *anexo;
 
 	if (anexos == NULL)
 		return;
@@ -58,8 +58,8 @@ anexo_invalidar(Datum arg, Oid relid)
 void
 conversao_preparar(Conversao *conv, Oid tipo_origem, Oid tipo_destino, MemoryContext mcxt)
 {
-	Oid			base = getBaseType(tipo_origem);
-	Oid			funcid = InvalidOid;
+	Oid              base = getBaseType(tipo_origem);
+	Oid              funcid = InvalidOid;
 	CoercionPathType caminho;
 
 	memset(conv, 0, sizeof(Conversao));
@@ -81,13 +81,12 @@ conversao_preparar(Conversao *conv, Oid tipo_origem, Oid tipo_destino, MemoryCon
 			break;
 		case COERCION_PATH_COERCEVIAIO:
 			if (tipo_destino != TEXTOID)
-				ereport(ERROR,
-						(errcode(ERRCODE_DATATYPE_MISMATCH),
-						 errmsg("type %s cannot be used as %s",
-								format_type_be(base), format_type_be(tipo_destino))));
+				ereport(ERROR, (errcode(ERRCODE_DATATYPE_MISMATCH),
+								errmsg("type %s cannot be used as %s", format_type_be(base),
+									   format_type_be(tipo_destino))));
 			{
-				Oid			saida;
-				bool		varlena;
+				Oid  saida;
+				bool varlena;
 
 				getTypeOutputInfo(base, &saida, &varlena);
 				fmgr_info_cxt(saida, &conv->funcao, mcxt);
@@ -95,10 +94,9 @@ conversao_preparar(Conversao *conv, Oid tipo_origem, Oid tipo_destino, MemoryCon
 			}
 			break;
 		default:
-			ereport(ERROR,
-					(errcode(ERRCODE_DATATYPE_MISMATCH),
-					 errmsg("type %s cannot be converted to %s",
-							format_type_be(base), format_type_be(tipo_destino))));
+			ereport(ERROR, (errcode(ERRCODE_DATATYPE_MISMATCH),
+							errmsg("type %s cannot be converted to %s", format_type_be(base),
+								   format_type_be(tipo_destino))));
 	}
 }
 
@@ -117,7 +115,7 @@ conversao_aplicar(Conversao *conv, Datum valor)
 static char *
 colunas_da_tabela(Relation rel)
 {
-	TupleDesc	desc = RelationGetDescr(rel);
+	TupleDesc      desc = RelationGetDescr(rel);
 	StringInfoData buf;
 
 	initStringInfo(&buf);
@@ -138,22 +136,21 @@ colunas_da_tabela(Relation rel)
 static AttrNumber
 coluna_attnum(Relation rel, const char *coluna, const char *papel)
 {
-	AttrNumber	attnum;
+	AttrNumber attnum;
 
 	if (coluna == NULL)
-		ereport(ERROR,
-				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("the %s column of table \"%s\" must be given", papel,
-						RelationGetRelationName(rel))));
+		ereport(ERROR, (errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+						errmsg("the %s column of table \"%s\" must be given", papel,
+							   RelationGetRelationName(rel))));
 	attnum = get_attnum(RelationGetRelid(rel), coluna);
 	if (attnum == InvalidAttrNumber)
-		ereport(ERROR,
-				(errcode(ERRCODE_UNDEFINED_COLUMN),
-				 errmsg("column \"%s\" of relation \"%s\" does not exist",
-						coluna, RelationGetRelationName(rel)),
-				 errdetail("It was given as the %s column.", papel),
-				 errhint("Column names are matched exactly, as stored in the catalog. "
-						 "The table's columns are: %s.", colunas_da_tabela(rel))));
+		ereport(ERROR, (errcode(ERRCODE_UNDEFINED_COLUMN),
+						errmsg("column \"%s\" of relation \"%s\" does not exist", coluna,
+							   RelationGetRelationName(rel)),
+						errdetail("It was given as the %s column.", papel),
+						errhint("Column names are matched exactly, as stored in the catalog. "
+								"The table's columns are: %s.",
+								colunas_da_tabela(rel))));
 	if (attnum < 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_COLUMN_REFERENCE),
@@ -173,19 +170,21 @@ static void
 checar_quantidade(Relation rel, const char *coluna, AttrNumber attnum, Conversao *conv,
 				  MemoryContext mcxt)
 {
-	Oid			tipo = coluna_tipo(rel, attnum);
-	char		categoria;
-	bool		preferido;
+	Oid  tipo = coluna_tipo(rel, attnum);
+	char categoria;
+	bool preferido;
 
 	get_type_category_preferred(tipo, &categoria, &preferido);
 	if (categoria != TYPCATEGORY_NUMERIC || tipo == OIDOID || tipo == REGCLASSOID ||
 		tipo == MONEYOID)
-		ereport(ERROR,
-				(errcode(ERRCODE_DATATYPE_MISMATCH),
-				 errmsg("quantity column \"%s\" of relation \"%s\" has type %s",
-						coluna, RelationGetRelationName(rel), format_type_be(tipo)),
-				 errdetail("Quantities are summed as numeric."),
-				 errhint("Use a column of type numeric, integer, bigint, smallint, real or double precision.")));
+		ereport(
+			ERROR,
+			(errcode(ERRCODE_DATATYPE_MISMATCH),
+			 errmsg("quantity column \"%s\" of relation \"%s\" has type %s", coluna,
+					RelationGetRelationName(rel), format_type_be(tipo)),
+			 errdetail("Quantities are summed as numeric."),
+			 errhint(
+				 "Use a column of type numeric, integer, bigint, smallint, real or double precision.")));
 	conversao_preparar(conv, tipo, NUMERICOID, mcxt);
 }
 
@@ -194,18 +193,21 @@ static void
 checar_data(Relation rel, const char *coluna, AttrNumber attnum, Conversao *conv,
 			MemoryContext mcxt)
 {
-	Oid			tipo = coluna_tipo(rel, attnum);
+	Oid tipo = coluna_tipo(rel, attnum);
 
 	if (tipo != DATEOID && tipo != TIMESTAMPOID)
-		ereport(ERROR,
-				(errcode(ERRCODE_DATATYPE_MISMATCH),
-				 errmsg("date column \"%s\" of relation \"%s\" has type %s",
-						coluna, RelationGetRelationName(rel), format_type_be(tipo)),
-				 errdetail("Only date and timestamp without time zone give the same day in every session."),
-				 errhint(tipo == TIMESTAMPTZOID ?
-						 "A timestamp with time zone falls on different days in different time zones; "
-						 "store the day in a date column (a generated column works)." :
-						 "Use a column of type date.")));
+		ereport(
+			ERROR,
+			(errcode(ERRCODE_DATATYPE_MISMATCH),
+			 errmsg("date column \"%s\" of relation \"%s\" has type %s", coluna,
+					RelationGetRelationName(rel), format_type_be(tipo)),
+			 errdetail(
+				 "Only date and timestamp without time zone give the same day in every session."),
+			 errhint(
+				 tipo == TIMESTAMPTZOID
+					 ? "A timestamp with time zone falls on different days in different time zones; "
+					   "store the day in a date column (a generated column works)."
+					 : "Use a column of type date.")));
 	conversao_preparar(conv, tipo, DATEOID, mcxt);
 }
 
@@ -214,14 +216,13 @@ static void
 checar_codigo(Relation rel, const char *coluna, AttrNumber attnum, Conversao *conv,
 			  MemoryContext mcxt)
 {
-	Oid			tipo = coluna_tipo(rel, attnum);
+	Oid tipo = coluna_tipo(rel, attnum);
 
 	if (type_is_array(tipo) || type_is_rowtype(tipo) || tipo == BYTEAOID)
-		ereport(ERROR,
-				(errcode(ERRCODE_DATATYPE_MISMATCH),
-				 errmsg("code column \"%s\" of relation \"%s\" has type %s",
-						coluna, RelationGetRelationName(rel), format_type_be(tipo)),
-				 errhint("Product codes must be text, varchar, char or an integer type.")));
+		ereport(ERROR, (errcode(ERRCODE_DATATYPE_MISMATCH),
+						errmsg("code column \"%s\" of relation \"%s\" has type %s", coluna,
+							   RelationGetRelationName(rel), format_type_be(tipo)),
+						errhint("Product codes must be text, varchar, char or an integer type.")));
 	conversao_preparar(conv, tipo, TEXTOID, mcxt);
 }
 
@@ -235,21 +236,21 @@ anexo_preparar(Anexo *anexo, Relation rel, const char *produto, const char *quan
 			   const char *data, const char *destino, const char *filtro)
 {
 	EstoqueFonte fonte = anexo->fonte;
-	Node	   *expr = NULL;
+	Node        *expr = NULL;
 
 	anexo->relid = RelationGetRelid(rel);
-	anexo->att_produto = coluna_attnum(rel, produto,
-									   fonte == FONTE_UNIFICACAO ? "origem" : "produto");
+	anexo->att_produto =
+		coluna_attnum(rel, produto, fonte == FONTE_UNIFICACAO ? "origem" : "produto");
 	checar_codigo(rel, produto, anexo->att_produto, &anexo->conv_produto, anexo->mcxt);
 	if (FONTE_E_QUANTIDADE(fonte))
 	{
 		anexo->att_quantidade = coluna_attnum(rel, quantidade, "quantidade");
-		checar_quantidade(rel, quantidade, anexo->att_quantidade,
-						  &anexo->conv_quantidade, anexo->mcxt);
+		checar_quantidade(rel, quantidade, anexo->att_quantidade, &anexo->conv_quantidade,
+						  anexo->mcxt);
 	}
 	if (FONTE_TEM_DATA(fonte) || (data != NULL && FONTE_E_QUANTIDADE(fonte)))
 	{
-		AttrNumber	att = coluna_attnum(rel, data, "data");
+		AttrNumber att = coluna_attnum(rel, data, "data");
 
 		checar_data(rel, data, att, &anexo->conv_data, anexo->mcxt);
 		anexo->att_data = FONTE_TEM_DATA(fonte) ? att : 0;
@@ -274,47 +275,48 @@ anexo_preparar(Anexo *anexo, Relation rel, const char *produto, const char *quan
 Datum
 estoque_cache_checar_anexo(PG_FUNCTION_ARGS)
 {
-	char	   *fonte_txt;
+	char        *fonte_txt;
 	EstoqueFonte fonte;
-	Oid			relid;
-	Relation	rel;
-	Anexo		anexo;
-	char	   *args[8] = {0};
-	char	   *canonico = NULL;
+	Oid          relid;
+	Relation     rel;
+	Anexo        anexo;
+	char        *args[8] = {0};
+	char        *canonico = NULL;
 
 	for (int i = 0; i < 8; i++)
 		if (i != 1 && !PG_ARGISNULL(i))
 			args[i] = text_to_cstring(PG_GETARG_TEXT_PP(i));
 	fonte_txt = args[0];
 	if (fonte_txt == NULL)
-		ereport(ERROR,
-				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("fonte must not be null")));
+		ereport(ERROR, (errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED), errmsg("fonte must not be null")));
 	fonte = fonte_de_nome(fonte_txt);
 	if (fonte == 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("unknown fonte \"%s\"", fonte_txt),
-				 errhint("Valid fontes are movimentacao, carteira, pre_separacao, separacao and producao.")));
+		ereport(
+			ERROR,
+			(errcode(ERRCODE_INVALID_PARAMETER_VALUE), errmsg("unknown fonte \"%s\"", fonte_txt),
+			 errhint(
+				 "Valid fontes are movimentacao, carteira, pre_separacao, separacao and producao.")));
 	if (PG_ARGISNULL(1))
 		ereport(ERROR,
-				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("tabela must not be null")));
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED), errmsg("tabela must not be null")));
 	relid = PG_GETARG_OID(1);
 
 	rel = table_open(relid, AccessShareLock);
 	if (rel->rd_rel->relkind != RELKIND_RELATION)
-		ereport(ERROR,
-				(errcode(rel->rd_rel->relkind == RELKIND_PARTITIONED_TABLE ?
-						 ERRCODE_FEATURE_NOT_SUPPORTED : ERRCODE_WRONG_OBJECT_TYPE),
-				 errmsg("\"%s\" is not an ordinary table", RelationGetRelationName(rel)),
-				 errhint(rel->rd_rel->relkind == RELKIND_PARTITIONED_TABLE ?
-						 "Partitioned tables are not supported yet; attach a plain table." :
-						 "Only ordinary tables can be attached: views and foreign tables have no triggers that see every change.")));
+		ereport(
+			ERROR,
+			(errcode(rel->rd_rel->relkind == RELKIND_PARTITIONED_TABLE
+						 ? ERRCODE_FEATURE_NOT_SUPPORTED
+						 : ERRCODE_WRONG_OBJECT_TYPE),
+			 errmsg("\"%s\" is not an ordinary table", RelationGetRelationName(rel)),
+			 errhint(
+				 rel->rd_rel->relkind == RELKIND_PARTITIONED_TABLE
+					 ? "Partitioned tables are not supported yet; attach a plain table."
+					 : "Only ordinary tables can be attached: views and foreign tables have no triggers that see every change.")));
 	if (rel->rd_rel->relpersistence == RELPERSISTENCE_TEMP)
-		ereport(ERROR,
-				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-				 errmsg("temporary table \"%s\" cannot be attached", RelationGetRelationName(rel))));
+		ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+						errmsg("temporary table \"%s\" cannot be attached",
+							   RelationGetRelationName(rel))));
 	if (rel->rd_rel->relpersistence == RELPERSISTENCE_UNLOGGED)
 		ereport(ERROR,
 				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
@@ -329,8 +331,8 @@ estoque_cache_checar_anexo(PG_FUNCTION_ARGS)
 	anexo.mcxt = CurrentMemoryContext;
 	if (fonte == FONTE_PRODUTOS)
 	{
-		AttrNumber	att;
-		Conversao	conv;
+		AttrNumber att;
+		Conversao  conv;
 
 		anexo.att_produto = coluna_attnum(rel, args[2], "codigo");
 		checar_codigo(rel, args[2], anexo.att_produto, &anexo.conv_produto, anexo.mcxt);
@@ -356,20 +358,21 @@ static void
 anexo_carregar(Anexo *anexo, Relation rel)
 {
 	static SPIPlanPtr plano = NULL;
-	Datum		arg = Int32GetDatum(anexo->anexo_id);
-	Oid			argtipo = INT4OID;
-	char	   *valores[6];
-	Node	   *expr;
-	MemoryContext antigo;
+	Datum             arg = Int32GetDatum(anexo->anexo_id);
+	Oid               argtipo = INT4OID;
+	char             *valores[6];
+	Node             *expr;
+	MemoryContext     antigo;
 
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
 	if (plano == NULL)
 	{
-		SPIPlanPtr	p = SPI_prepare("SELECT fonte, tabela::pg_catalog.oid::pg_catalog.text, produto, "
-									"quantidade, data, destino, filtro "
-									"FROM estoque_cache.anexo WHERE anexo_id OPERATOR(pg_catalog.=) $1",
-									1, &argtipo);
+		SPIPlanPtr p =
+			SPI_prepare("SELECT fonte, tabela::pg_catalog.oid::pg_catalog.text, produto, "
+						"quantidade, data, destino, filtro "
+						"FROM estoque_cache.anexo WHERE anexo_id OPERATOR(pg_catalog.=) $1",
+						1, &argtipo);
 
 		if (p == NULL)
 			elog(ERROR, "SPI_prepare failed: %s", SPI_result_code_string(SPI_result));
@@ -381,27 +384,31 @@ anexo_carregar(Anexo *anexo, Relation rel)
 	 * REPEATABLE READ transaction older than the attachment must still find
 	 * it (its triggers exist, so its writes must count).
 	 */
-	if (SPI_execute_snapshot(plano, &arg, NULL, GetLatestSnapshot(), InvalidSnapshot,
-							 true, false, 1) != SPI_OK_SELECT)
+	if (SPI_execute_snapshot(plano, &arg, NULL, GetLatestSnapshot(), InvalidSnapshot, true, false,
+							 1) != SPI_OK_SELECT)
 		elog(ERROR, "SPI_execute_plan failed");
 	if (SPI_processed != 1)
-		ereport(ERROR,
-				(errcode(ERRCODE_UNDEFINED_OBJECT),
-				 errmsg("estoque_cache attachment %d of table \"%s\" does not exist",
-						anexo->anexo_id, RelationGetRelationName(rel)),
-				 errdetail("The table has estoque_cache triggers but is not attached."),
-				 errhint("Drop the triggers named estoque_cache_* on the table, or attach it again.")));
+		ereport(
+			ERROR,
+			(errcode(ERRCODE_UNDEFINED_OBJECT),
+			 errmsg("estoque_cache attachment %d of table \"%s\" does not exist", anexo->anexo_id,
+					RelationGetRelationName(rel)),
+			 errdetail("The table has estoque_cache triggers but is not attached."),
+			 errhint("Drop the triggers named estoque_cache_* on the table, or attach it again.")));
 
 	anexo->fonte = fonte_de_nome(SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1));
-	if (atooid(SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2)) != RelationGetRelid(rel))
-		ereport(ERROR,
-				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-				 errmsg("estoque_cache attachment %d belongs to another table, not \"%s\"",
-						anexo->anexo_id, RelationGetRelationName(rel)),
-				 errhint("Drop the triggers named estoque_cache_* on this table and attach it with estoque_cache_attach.")));
+	if (atooid(SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2)) !=
+		RelationGetRelid(rel))
+		ereport(
+			ERROR,
+			(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+			 errmsg("estoque_cache attachment %d belongs to another table, not \"%s\"",
+					anexo->anexo_id, RelationGetRelationName(rel)),
+			 errhint(
+				 "Drop the triggers named estoque_cache_* on this table and attach it with estoque_cache_attach.")));
 	for (int i = 0; i < 5; i++)
 	{
-		char	   *v = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, i + 3);
+		char *v = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, i + 3);
 
 		valores[i] = v ? MemoryContextStrdup(anexo->mcxt, v) : NULL;
 	}
@@ -420,18 +427,18 @@ anexo_carregar(Anexo *anexo, Relation rel)
 Anexo *
 anexo_obter(int32 anexo_id, Relation rel)
 {
-	Anexo	   *anexo;
-	bool		achou;
+	Anexo *anexo;
+	bool   achou;
 
 	if (anexos == NULL)
 	{
-		HASHCTL		ctl;
+		HASHCTL ctl;
 
 		ctl.keysize = sizeof(int32);
 		ctl.entrysize = sizeof(Anexo);
 		ctl.hcxt = CacheMemoryContext;
-		anexos = hash_create("estoque_cache anexos", 16, &ctl,
-							 HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+		anexos =
+			hash_create("estoque_cache anexos", 16, &ctl, HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
 		CacheRegisterRelcacheCallback(anexo_invalidar, (Datum) 0);
 	}
 	anexo = hash_search(anexos, &anexo_id, HASH_ENTER, &achou);
@@ -441,8 +448,8 @@ anexo_obter(int32 anexo_id, Relation rel)
 	if (achou && anexo->mcxt != NULL)
 		MemoryContextDelete(anexo->mcxt);
 	memset(((char *) anexo) + sizeof(int32), 0, sizeof(Anexo) - sizeof(int32));
-	anexo->mcxt = AllocSetContextCreate(CacheMemoryContext, "estoque_cache anexo",
-										ALLOCSET_SMALL_SIZES);
+	anexo->mcxt =
+		AllocSetContextCreate(CacheMemoryContext, "estoque_cache anexo", ALLOCSET_SMALL_SIZES);
 	/* set before loading, so that an invalidation arriving meanwhile sticks */
 	anexo->relid = RelationGetRelid(rel);
 	anexo->valido = true;

@@ -22,20 +22,16 @@
 
 PG_MODULE_MAGIC;
 
-void		_PG_init(void);
+void _PG_init(void);
 
 static const struct
 {
 	EstoqueFonte fonte;
-	const char *nome;
-}			fontes[] =
-{
-	{FONTE_MOVIMENTACAO, "movimentacao"},
-	{FONTE_CARTEIRA, "carteira"},
-	{FONTE_PRE_SEPARACAO, "pre_separacao"},
-	{FONTE_SEPARACAO, "separacao"},
-	{FONTE_PRODUCAO, "producao"},
-	{FONTE_UNIFICACAO, "unificacao"},
+	const char  *nome;
+} fontes[] = {
+	{FONTE_MOVIMENTACAO, "movimentacao"},   {FONTE_CARTEIRA, "carteira"},
+	{FONTE_PRE_SEPARACAO, "pre_separacao"}, {FONTE_SEPARACAO, "separacao"},
+	{FONTE_PRODUCAO, "producao"},           {FONTE_UNIFICACAO, "unificacao"},
 	{FONTE_PRODUTOS, "produtos"},
 };
 
@@ -80,13 +76,12 @@ ec_schema_oid(void)
 Oid
 ec_relid(const char *relname)
 {
-	Oid			relid = get_relname_relid(relname, ec_schema_oid());
+	Oid relid = get_relname_relid(relname, ec_schema_oid());
 
 	if (!OidIsValid(relid))
 		ereport(ERROR,
 				(errcode(ERRCODE_UNDEFINED_TABLE),
-				 errmsg("internal table %s.%s of estoque_cache does not exist",
-						EC_SCHEMA, relname),
+				 errmsg("internal table %s.%s of estoque_cache does not exist", EC_SCHEMA, relname),
 				 errhint("Reinstall the extension with DROP EXTENSION and CREATE EXTENSION.")));
 	return relid;
 }
@@ -100,9 +95,9 @@ ec_relid(const char *relname)
 Oid
 ec_dono(void)
 {
-	Oid			relid = ec_relid("delta");
-	HeapTuple	tuple;
-	Oid			dono;
+	Oid       relid = ec_relid("delta");
+	HeapTuple tuple;
+	Oid       dono;
 
 	tuple = SearchSysCache1(RELOID, ObjectIdGetDatum(relid));
 	if (!HeapTupleIsValid(tuple))
@@ -116,12 +111,11 @@ ec_dono(void)
 void
 ec_trocar_usuario(Oid *antigo_usuario, int *antigo_contexto)
 {
-	Oid			dono = ec_dono();
+	Oid dono = ec_dono();
 
 	GetUserIdAndSecContext(antigo_usuario, antigo_contexto);
-	SetUserIdAndSecContext(dono, *antigo_contexto |
-						   SECURITY_LOCAL_USERID_CHANGE |
-						   SECURITY_NOFORCE_RLS);
+	SetUserIdAndSecContext(dono,
+						   *antigo_contexto | SECURITY_LOCAL_USERID_CHANGE | SECURITY_NOFORCE_RLS);
 }
 
 void
@@ -134,7 +128,7 @@ ec_restaurar_usuario(Oid antigo_usuario, int antigo_contexto)
 bool
 numeric_e_zero(Datum valor)
 {
-	Numeric		zero = int64_to_numeric(0);
+	Numeric zero = int64_to_numeric(0);
 
 	return DatumGetInt32(DirectFunctionCall2(numeric_cmp, valor, NumericGetDatum(zero))) == 0;
 }

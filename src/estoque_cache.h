@@ -38,7 +38,7 @@ typedef enum EstoqueFonte
 } EstoqueFonte;
 
 #define FONTE_E_QUANTIDADE(f) ((f) >= FONTE_MOVIMENTACAO && (f) <= FONTE_PRODUCAO)
-#define FONTE_TEM_DATA(f) \
+#define FONTE_TEM_DATA(f)                                                                          \
 	((f) == FONTE_PRE_SEPARACAO || (f) == FONTE_SEPARACAO || (f) == FONTE_PRODUCAO)
 
 /*
@@ -48,41 +48,41 @@ typedef enum EstoqueFonte
  */
 typedef struct Conversao
 {
-	Oid			tipo_origem;
-	Oid			tipo_destino;
-	bool		identidade;		/* binary compatible: no call */
-	bool		via_io;			/* output function, then text */
-	FmgrInfo	funcao;			/* cast or output function */
+	Oid      tipo_origem;
+	Oid      tipo_destino;
+	bool     identidade; /* binary compatible: no call */
+	bool     via_io;     /* output function, then text */
+	FmgrInfo funcao;     /* cast or output function */
 } Conversao;
 
 /* One attached table, as the triggers need it. */
 typedef struct Anexo
 {
-	int32		anexo_id;		/* hash key */
-	bool		valido;			/* false once a relcache inval hits it */
-	Oid			relid;
-	EstoqueFonte fonte;
-	AttrNumber	att_produto;
-	AttrNumber	att_quantidade; /* quantity sources only */
-	AttrNumber	att_data;		/* dated sources only; 0 otherwise */
-	AttrNumber	att_destino;	/* unificacao only */
-	Conversao	conv_produto;
-	Conversao	conv_quantidade;
-	Conversao	conv_data;
-	Conversao	conv_destino;
-	Expr	   *filtro;			/* planned filter, or NULL */
-	MemoryContext mcxt;			/* owns filtro and the FmgrInfos' data */
+	int32         anexo_id; /* hash key */
+	bool          valido;   /* false once a relcache inval hits it */
+	Oid           relid;
+	EstoqueFonte  fonte;
+	AttrNumber    att_produto;
+	AttrNumber    att_quantidade; /* quantity sources only */
+	AttrNumber    att_data;       /* dated sources only; 0 otherwise */
+	AttrNumber    att_destino;    /* unificacao only */
+	Conversao     conv_produto;
+	Conversao     conv_quantidade;
+	Conversao     conv_data;
+	Conversao     conv_destino;
+	Expr         *filtro; /* planned filter, or NULL */
+	MemoryContext mcxt;   /* owns filtro and the FmgrInfos' data */
 } Anexo;
 
 /* estoque_cache.c */
 extern EstoqueFonte fonte_de_nome(const char *nome);
-extern const char *fonte_nome(EstoqueFonte fonte);
-extern Oid	ec_schema_oid(void);
-extern Oid	ec_relid(const char *relname);
-extern Oid	ec_dono(void);
-extern void ec_trocar_usuario(Oid *antigo_usuario, int *antigo_contexto);
-extern void ec_restaurar_usuario(Oid antigo_usuario, int antigo_contexto);
-extern bool numeric_e_zero(Datum valor);
+extern const char  *fonte_nome(EstoqueFonte fonte);
+extern Oid          ec_schema_oid(void);
+extern Oid          ec_relid(const char *relname);
+extern Oid          ec_dono(void);
+extern void         ec_trocar_usuario(Oid *antigo_usuario, int *antigo_contexto);
+extern void         ec_restaurar_usuario(Oid antigo_usuario, int antigo_contexto);
+extern bool         numeric_e_zero(Datum valor);
 
 /* filtro.c */
 extern Node *filtro_transformar(Relation rel, const char *texto);
@@ -90,11 +90,11 @@ extern char *filtro_canonico(Relation rel, const char *texto);
 
 /* anexo.c */
 extern Anexo *anexo_obter(int32 anexo_id, Relation rel);
-extern void conversao_preparar(Conversao *conv, Oid tipo_origem, Oid tipo_destino,
-							   MemoryContext mcxt);
-extern Datum conversao_aplicar(Conversao *conv, Datum valor);
+extern void   conversao_preparar(Conversao *conv, Oid tipo_origem, Oid tipo_destino,
+								 MemoryContext mcxt);
+extern Datum  conversao_aplicar(Conversao *conv, Datum valor);
 
 /* worker.c */
 extern void ec_worker_registrar(void);
 
-#endif							/* ESTOQUE_CACHE_H */
+#endif /* ESTOQUE_CACHE_H */

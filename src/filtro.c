@@ -59,12 +59,10 @@ usa_coluna_de_sistema(Node *node, void *context)
 static void
 filtro_invalido(const char *motivo)
 {
-	ereport(ERROR,
-			(errcode(ERRCODE_SYNTAX_ERROR),
-			 errmsg("filter is not a single boolean expression"),
-			 errdetail("%s", motivo),
-			 errhint("Write the filter like a CHECK constraint over the table's columns, "
-					 "e.g. 'ativo AND separacao_lote_id IS NULL'.")));
+	ereport(ERROR, (errcode(ERRCODE_SYNTAX_ERROR),
+					errmsg("filter is not a single boolean expression"), errdetail("%s", motivo),
+					errhint("Write the filter like a CHECK constraint over the table's columns, "
+							"e.g. 'ativo AND separacao_lote_id IS NULL'.")));
 }
 
 /*
@@ -75,15 +73,15 @@ filtro_invalido(const char *motivo)
 Node *
 filtro_transformar(Relation rel, const char *texto)
 {
-	FiltroContexto ctx;
+	FiltroContexto       ctx;
 	ErrorContextCallback callback;
-	List	   *raw;
-	RawStmt    *rawstmt;
-	SelectStmt *select;
-	ResTarget  *alvo;
-	ParseState *pstate;
-	ParseNamespaceItem *nsitem;
-	Node	   *expr;
+	List                *raw;
+	RawStmt             *rawstmt;
+	SelectStmt          *select;
+	ResTarget           *alvo;
+	ParseState          *pstate;
+	ParseNamespaceItem  *nsitem;
+	Node                *expr;
 
 	ctx.relname = RelationGetRelationName(rel);
 	ctx.texto = texto;
@@ -105,11 +103,10 @@ filtro_transformar(Relation rel, const char *texto)
 	select = (SelectStmt *) rawstmt->stmt;
 	if (list_length(select->targetList) != 1)
 		filtro_invalido("The text holds a list of expressions, not one.");
-	if (select->distinctClause || select->intoClause || select->fromClause ||
-		select->whereClause || select->groupClause || select->havingClause ||
-		select->windowClause || select->valuesLists || select->sortClause ||
-		select->limitOffset || select->limitCount || select->lockingClause ||
-		select->withClause || select->op != SETOP_NONE)
+	if (select->distinctClause || select->intoClause || select->fromClause || select->whereClause ||
+		select->groupClause || select->havingClause || select->windowClause ||
+		select->valuesLists || select->sortClause || select->limitOffset || select->limitCount ||
+		select->lockingClause || select->withClause || select->op != SETOP_NONE)
 		filtro_invalido("The text holds query clauses (FROM, WHERE, ...), not just an expression.");
 	alvo = linitial_node(ResTarget, select->targetList);
 	if (alvo->name != NULL)
@@ -117,31 +114,27 @@ filtro_transformar(Relation rel, const char *texto)
 
 	pstate = make_parsestate(NULL);
 	pstate->p_sourcetext = texto;
-	nsitem = addRangeTableEntryForRelation(pstate, rel, AccessShareLock,
-										   NULL, false, true);
+	nsitem = addRangeTableEntryForRelation(pstate, rel, AccessShareLock, NULL, false, true);
 	addNSItemToQuery(pstate, nsitem, true, true, true);
 
 	/* The CHECK constraint kind forbids subqueries, aggregates, SRFs... */
 	expr = transformExpr(pstate, alvo->val, EXPR_KIND_CHECK_CONSTRAINT);
 	if (exprType(expr) != BOOLOID)
-		ereport(ERROR,
-				(errcode(ERRCODE_DATATYPE_MISMATCH),
-				 errmsg("filter must be of type boolean, not type %s",
-						format_type_be(exprType(expr))),
-				 errhint("Compare the column with a value, e.g. 'status = ''CRIADO'''.")));
+		ereport(ERROR, (errcode(ERRCODE_DATATYPE_MISMATCH),
+						errmsg("filter must be of type boolean, not type %s",
+							   format_type_be(exprType(expr))),
+						errhint("Compare the column with a value, e.g. 'status = ''CRIADO'''.")));
 	assign_expr_collations(pstate, expr);
 
 	if (contain_mutable_functions(expr))
 		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("filter must be immutable"),
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE), errmsg("filter must be immutable"),
 				 errdetail("A filter whose result changes over time (now(), random(), "
 						   "a table lookup) would make the cache drift from its sources."),
 				 errhint("Use only the row's columns, constants and immutable functions.")));
 	if (usa_coluna_de_sistema(expr, NULL))
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("filter must not use system columns")));
+		ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+						errmsg("filter must not use system columns")));
 
 	free_parsestate(pstate);
 	error_context_stack = callback.previous;
@@ -152,10 +145,9 @@ filtro_transformar(Relation rel, const char *texto)
 char *
 filtro_canonico(Relation rel, const char *texto)
 {
-	Node	   *expr = filtro_transformar(rel, texto);
+	Node *expr = filtro_transformar(rel, texto);
 
-	return deparse_expression(expr,
-							  deparse_context_for(RelationGetRelationName(rel),
-												  RelationGetRelid(rel)),
-							  false, false);
+	return deparse_expression(
+		expr, deparse_context_for(RelationGetRelationName(rel), RelationGetRelid(rel)), false,
+		false);
 }

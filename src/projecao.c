@@ -61,34 +61,34 @@ PG_FUNCTION_INFO_V1(estoque_cache_saldo_produto);
 /* Settings, as estoque_cache.config() gives them. */
 typedef struct Config
 {
-	int			horizonte;
-	int			janela;
-	Datum		estoque_minimo; /* numeric */
-	char	   *fuso;
-	DateADT		hoje;
+	int     horizonte;
+	int     janela;
+	Datum   estoque_minimo; /* numeric */
+	char   *fuso;
+	DateADT hoje;
 } Config;
 
 /* One group being read. */
 typedef struct Grupo
 {
-	char	   *principal;		/* hash key */
-	Datum		codigos;		/* text[] of members, ordered */
-	char	   *nome;
-	Datum		total[NUM_TOTAIS];	/* numeric, (Datum) 0 when none */
-	Datum	   *saida;			/* per day, (Datum) 0 when none */
-	Datum	   *producao;
-	bool		tem_atualizado;
+	char       *principal; /* hash key */
+	Datum       codigos;   /* text[] of members, ordered */
+	char       *nome;
+	Datum       total[NUM_TOTAIS]; /* numeric, (Datum) 0 when none */
+	Datum      *saida;             /* per day, (Datum) 0 when none */
+	Datum      *producao;
+	bool        tem_atualizado;
 	TimestampTz atualizado_em;
-	bool		conhecido;		/* any figure, link or name */
+	bool        conhecido; /* any figure, link or name */
 } Grupo;
 
 /* What the day-by-day projection says about a group. */
 typedef struct Resumo
 {
-	Datum		previsao;		/* min final over D0..D(janela) */
-	bool		tem_ruptura;
-	DateADT		data_ruptura;
-	bool		ruptura_na_janela;
+	Datum       previsao; /* min final over D0..D(janela) */
+	bool        tem_ruptura;
+	DateADT     data_ruptura;
+	bool        ruptura_na_janela;
 	const char *status;
 } Resumo;
 
@@ -108,15 +108,14 @@ texto_comparar(const void *key1, const void *key2, Size keysize)
 static HTAB *
 criar_hash(const char *nome, Size entrysize, long n)
 {
-	HASHCTL		ctl;
+	HASHCTL ctl;
 
 	ctl.keysize = sizeof(char *);
 	ctl.entrysize = entrysize;
 	ctl.hash = texto_hash;
 	ctl.match = texto_comparar;
 	ctl.hcxt = CurrentMemoryContext;
-	return hash_create(nome, n, &ctl,
-					   HASH_ELEM | HASH_FUNCTION | HASH_COMPARE | HASH_CONTEXT);
+	return hash_create(nome, n, &ctl, HASH_ELEM | HASH_FUNCTION | HASH_COMPARE | HASH_CONTEXT);
 }
 
 static Datum numeric_zero(void);
@@ -156,10 +155,10 @@ numeric_zero(void)
 }
 
 /* Defaults of the settings, used while estoque_cache.configuracao is empty. */
-#define PADRAO_HORIZONTE 29
-#define PADRAO_JANELA 7
+#define PADRAO_HORIZONTE      29
+#define PADRAO_JANELA         7
 #define PADRAO_ESTOQUE_MINIMO 10
-#define PADRAO_FUSO "America/Sao_Paulo"
+#define PADRAO_FUSO           "America/Sao_Paulo"
 
 /*
  * Load the settings (the row of estoque_cache.configuracao, or the defaults)
@@ -170,10 +169,10 @@ numeric_zero(void)
 static void
 carregar_config(Config *cfg)
 {
-	Relation	rel = table_open(ec_relid("configuracao"), AccessShareLock);
+	Relation      rel = table_open(ec_relid("configuracao"), AccessShareLock);
 	TableScanDesc scan = table_beginscan(rel, GetActiveSnapshot(), 0, NULL);
-	HeapTuple	tup = heap_getnext(scan, ForwardScanDirection);
-	Datum		agora;
+	HeapTuple     tup = heap_getnext(scan, ForwardScanDirection);
+	Datum         agora;
 
 	cfg->horizonte = PADRAO_HORIZONTE;
 	cfg->janela = PADRAO_JANELA;
@@ -181,9 +180,9 @@ carregar_config(Config *cfg)
 	cfg->fuso = PADRAO_FUSO;
 	if (tup != NULL)
 	{
-		TupleDesc	desc = RelationGetDescr(rel);
-		Datum		v[5];
-		bool		n[5];
+		TupleDesc desc = RelationGetDescr(rel);
+		Datum     v[5];
+		bool      n[5];
 
 		/* columns: id, horizonte_dias, janela_critica_dias, estoque_minimo, fuso_horario */
 		heap_deform_tuple(tup, desc, v, n);
@@ -203,8 +202,8 @@ carregar_config(Config *cfg)
 static Grupo *
 grupo_entrar_hash(HTAB *grupos, const char *principal, uint32 hash)
 {
-	bool		achou;
-	Grupo	   *g = hash_search_with_hash_value(grupos, &principal, hash, HASH_ENTER, &achou);
+	bool   achou;
+	Grupo *g = hash_search_with_hash_value(grupos, &principal, hash, HASH_ENTER, &achou);
 
 	if (!achou)
 	{
@@ -227,9 +226,9 @@ grupo_entrar(HTAB *grupos, const char *principal)
 static char *
 texto_em(Datum valor, char *buf, Size tamanho)
 {
-	text	   *t = DatumGetTextPP(valor);
-	Size		n = VARSIZE_ANY_EXHDR(t);
-	char	   *s = n < tamanho ? buf : palloc(n + 1);
+	text *t = DatumGetTextPP(valor);
+	Size  n = VARSIZE_ANY_EXHDR(t);
+	char *s = n < tamanho ? buf : palloc(n + 1);
 
 	memcpy(s, VARDATA_ANY(t), n);
 	s[n] = '\0';
@@ -241,17 +240,17 @@ texto_em(Datum valor, char *buf, Size tamanho)
  * (indexname NULL) or the rows whose first indexed column equals `chave`.
  * Runs the callback on each tuple's deformed values.
  */
-typedef void (*VisitaTupla) (Datum *valores, bool *nulos, void *arg);
+typedef void (*VisitaTupla)(Datum *valores, bool *nulos, void *arg);
 
 static void
-varrer(const char *tabela, const char *indice, AttrNumber coluna, Datum chave,
-	   VisitaTupla visita, void *arg)
+varrer(const char *tabela, const char *indice, AttrNumber coluna, Datum chave, VisitaTupla visita,
+	   void *arg)
 {
-	Relation	rel = table_open(ec_relid(tabela), AccessShareLock);
-	TupleDesc	desc = RelationGetDescr(rel);
-	Datum	   *valores = palloc(sizeof(Datum) * desc->natts);
-	bool	   *nulos = palloc(sizeof(bool) * desc->natts);
-	HeapTuple	tup;
+	Relation  rel = table_open(ec_relid(tabela), AccessShareLock);
+	TupleDesc desc = RelationGetDescr(rel);
+	Datum    *valores = palloc(sizeof(Datum) * desc->natts);
+	bool     *nulos = palloc(sizeof(bool) * desc->natts);
+	HeapTuple tup;
 
 	if (indice == NULL)
 	{
@@ -287,19 +286,19 @@ varrer(const char *tabela, const char *indice, AttrNumber coluna, Datum chave,
 /* State of one load. */
 typedef struct Carga
 {
-	HTAB	   *grupos;			/* principal -> Grupo */
-	HTAB	   *membros;		/* codigo -> principal, codes in groups of 2+ */
-	Config	   *cfg;
-	int			dias;
-	const char *produto;		/* one group, or NULL for all */
-	List	   *codigos;		/* members of that group (char *) */
-	HTAB	   *nomes;			/* codigo -> nome */
+	HTAB       *grupos;  /* principal -> Grupo */
+	HTAB       *membros; /* codigo -> principal, codes in groups of 2+ */
+	Config     *cfg;
+	int         dias;
+	const char *produto; /* one group, or NULL for all */
+	List       *codigos; /* members of that group (char *) */
+	HTAB       *nomes;   /* codigo -> nome */
 } Carga;
 
 typedef struct ParTexto
 {
-	char	   *chave;
-	char	   *valor;
+	char *chave;
+	char *valor;
 } ParTexto;
 
 /*
@@ -320,11 +319,11 @@ numeric_copia(Datum valor)
 static void
 visitar_grupo(Datum *valores, bool *nulos, void *arg)
 {
-	Carga	   *carga = (Carga *) arg;
-	char		buf[128];
-	char	   *codigo = texto_em(valores[0], buf, sizeof(buf));
-	bool		achou;
-	ParTexto   *par = hash_search(carga->membros, &codigo, HASH_ENTER, &achou);
+	Carga    *carga = (Carga *) arg;
+	char      buf[128];
+	char     *codigo = texto_em(valores[0], buf, sizeof(buf));
+	bool      achou;
+	ParTexto *par = hash_search(carga->membros, &codigo, HASH_ENTER, &achou);
 
 	if (!achou)
 	{
@@ -337,21 +336,23 @@ visitar_grupo(Datum *valores, bool *nulos, void *arg)
 static void
 visitar_figura(Datum *valores, bool *nulos, void *arg)
 {
-	Carga	   *carga = (Carga *) arg;
-	Config	   *cfg = carga->cfg;
-	char		buf[128];
-	char	   *codigo = texto_em(valores[0], buf, sizeof(buf));
-	DateADT		data = DatumGetDateADT(valores[2]);
-	int			fonte = DatumGetInt16(valores[3]);
-	Datum		q = valores[4];
+	Carga      *carga = (Carga *) arg;
+	Config     *cfg = carga->cfg;
+	char        buf[128];
+	char       *codigo = texto_em(valores[0], buf, sizeof(buf));
+	DateADT     data = DatumGetDateADT(valores[2]);
+	int         fonte = DatumGetInt16(valores[3]);
+	Datum       q = valores[4];
 	TimestampTz quando = DatumGetTimestampTz(valores[5]);
 	/* both hashes use string_hash: hash the code once */
-	uint32		hash = string_hash(codigo, 0);
-	ParTexto   *par = hash_get_num_entries(carga->membros) == 0 ? NULL :
-		hash_search_with_hash_value(carga->membros, &codigo, hash, HASH_FIND, NULL);
-	Grupo	   *g = par ? grupo_entrar(carga->grupos, par->valor) :
-		grupo_entrar_hash(carga->grupos, codigo, hash);
-	int64		dia;
+	uint32    hash = string_hash(codigo, 0);
+	ParTexto *par =
+		hash_get_num_entries(carga->membros) == 0
+			? NULL
+			: hash_search_with_hash_value(carga->membros, &codigo, hash, HASH_FIND, NULL);
+	Grupo *g = par ? grupo_entrar(carga->grupos, par->valor)
+				   : grupo_entrar_hash(carga->grupos, codigo, hash);
+	int64  dia;
 
 	g->conhecido = true;
 	if (!g->tem_atualizado || quando > g->atualizado_em)
@@ -360,8 +361,9 @@ visitar_figura(Datum *valores, bool *nulos, void *arg)
 	if (fonte < FONTE_MOVIMENTACAO || fonte > FONTE_PRODUCAO)
 		return;
 	if (fonte != FONTE_PRODUCAO)
-		g->total[fonte] = g->total[fonte] == (Datum) 0 ? numeric_copia(q) :
-			DirectFunctionCall2(numeric_add, g->total[fonte], q);
+		g->total[fonte] = g->total[fonte] == (Datum) 0
+							  ? numeric_copia(q)
+							  : DirectFunctionCall2(numeric_add, g->total[fonte], q);
 
 	if (fonte == FONTE_PRE_SEPARACAO || fonte == FONTE_SEPARACAO)
 	{
@@ -371,8 +373,9 @@ visitar_figura(Datum *valores, bool *nulos, void *arg)
 		{
 			if (g->saida == NULL)
 				g->saida = palloc0(sizeof(Datum) * carga->dias);
-			g->saida[dia] = g->saida[dia] == (Datum) 0 ? numeric_copia(q) :
-				DirectFunctionCall2(numeric_add, g->saida[dia], q);
+			g->saida[dia] = g->saida[dia] == (Datum) 0
+								? numeric_copia(q)
+								: DirectFunctionCall2(numeric_add, g->saida[dia], q);
 		}
 	}
 	else if (fonte == FONTE_PRODUCAO && !DATE_NOT_FINITE(data) && data >= cfg->hoje)
@@ -383,8 +386,9 @@ visitar_figura(Datum *valores, bool *nulos, void *arg)
 		{
 			if (g->producao == NULL)
 				g->producao = palloc0(sizeof(Datum) * carga->dias);
-			g->producao[dia] = g->producao[dia] == (Datum) 0 ? numeric_copia(q) :
-				DirectFunctionCall2(numeric_add, g->producao[dia], q);
+			g->producao[dia] = g->producao[dia] == (Datum) 0
+								   ? numeric_copia(q)
+								   : DirectFunctionCall2(numeric_add, g->producao[dia], q);
 		}
 	}
 }
@@ -393,20 +397,20 @@ visitar_figura(Datum *valores, bool *nulos, void *arg)
 static void
 visitar_nome(Datum *valores, bool *nulos, void *arg)
 {
-	Carga	   *carga = (Carga *) arg;
-	char		buf[128];
-	char	   *codigo = texto_em(valores[0], buf, sizeof(buf));
-	int32		anexo = DatumGetInt32(valores[1]);
-	bool		achou;
-	ParTexto   *par = hash_search(carga->nomes, &codigo, HASH_ENTER, &achou);
+	Carga    *carga = (Carga *) arg;
+	char      buf[128];
+	char     *codigo = texto_em(valores[0], buf, sizeof(buf));
+	int32     anexo = DatumGetInt32(valores[1]);
+	bool      achou;
+	ParTexto *par = hash_search(carga->nomes, &codigo, HASH_ENTER, &achou);
 
 	if (!achou)
 		par->chave = pstrdup(codigo);
 	/* keep the name of the lowest anexo_id: store it in front of the name */
 	if (!achou || anexo < *(int32 *) par->valor)
 	{
-		char	   *nome = TextDatumGetCString(valores[2]);
-		char	   *v = palloc(sizeof(int32) + strlen(nome) + 1);
+		char *nome = TextDatumGetCString(valores[2]);
+		char *v = palloc(sizeof(int32) + strlen(nome) + 1);
 
 		*(int32 *) v = anexo;
 		strcpy(v + sizeof(int32), nome);
@@ -431,13 +435,12 @@ codigo_inteiro(const char *c)
 static int
 comparar_inteiros(const char *a, const char *b)
 {
-	bool		na = (*a == '-');
-	bool		nb = (*b == '-');
+	bool        na = (*a == '-');
+	bool        nb = (*b == '-');
 	const char *da = a + na;
 	const char *db = b + nb;
-	size_t		la,
-				lb;
-	int			r;
+	size_t      la, lb;
+	int         r;
 
 	while (*da == '0' && da[1] != '\0')
 		da++;
@@ -466,7 +469,7 @@ comparar_codigos(const void *a, const void *b)
 
 	if (ordenacao_inteira)
 	{
-		int			r = comparar_inteiros(x, y);
+		int r = comparar_inteiros(x, y);
 
 		if (r != 0)
 			return r;
@@ -478,22 +481,22 @@ comparar_codigos(const void *a, const void *b)
 static Datum
 array_ordenado(List *codigos)
 {
-	int			n = list_length(codigos);
-	char	  **v = palloc(sizeof(char *) * n);
-	Datum	   *d = palloc(sizeof(Datum) * n);
-	ListCell   *lc;
-	int			i = 0;
+	int       n = list_length(codigos);
+	char    **v = palloc(sizeof(char *) * n);
+	Datum    *d = palloc(sizeof(Datum) * n);
+	ListCell *lc;
+	int       i = 0;
 
 	ordenacao_inteira = true;
-	foreach(lc, codigos)
+	foreach (lc, codigos)
 	{
 		v[i] = lfirst(lc);
 		ordenacao_inteira &= codigo_inteiro(v[i]);
 		i++;
 	}
 	qsort(v, n, sizeof(char *), comparar_codigos);
-	for (i = 0; i < n; i++)
-		d[i] = CStringGetTextDatum(v[i]);
+	for (int j = 0; j < n; j++)
+		d[j] = CStringGetTextDatum(v[j]);
 	return PointerGetDatum(construct_array(d, n, TEXTOID, -1, false, TYPALIGN_INT));
 }
 
@@ -501,18 +504,18 @@ array_ordenado(List *codigos)
 static void
 nomear(Grupo *g, HTAB *nomes)
 {
-	ParTexto   *par = hash_search(nomes, &g->principal, HASH_FIND, NULL);
+	ParTexto *par = hash_search(nomes, &g->principal, HASH_FIND, NULL);
 
 	if (par == NULL && g->codigos != (Datum) 0)
 	{
-		Datum	   *elems;
-		int			n;
+		Datum *elems;
+		int    n;
 
-		deconstruct_array(DatumGetArrayTypeP(g->codigos), TEXTOID, -1, false,
-						  TYPALIGN_INT, &elems, NULL, &n);
+		deconstruct_array(DatumGetArrayTypeP(g->codigos), TEXTOID, -1, false, TYPALIGN_INT, &elems,
+						  NULL, &n);
 		for (int j = 0; j < n && par == NULL; j++)
 		{
-			char	   *codigo = TextDatumGetCString(elems[j]);
+			char *codigo = TextDatumGetCString(elems[j]);
 
 			par = hash_search(nomes, &codigo, HASH_FIND, NULL);
 		}
@@ -532,9 +535,9 @@ nomear(Grupo *g, HTAB *nomes)
 static HTAB *
 carregar_grupos(const char *produto, int dias, Config *cfg)
 {
-	Carga		carga;
+	Carga           carga;
 	HASH_SEQ_STATUS status;
-	Grupo	   *g;
+	Grupo          *g;
 
 	memset(&carga, 0, sizeof(carga));
 	carga.grupos = criar_hash("estoque_cache grupos", sizeof(Grupo), produto ? 4 : 4096);
@@ -546,7 +549,7 @@ carregar_grupos(const char *produto, int dias, Config *cfg)
 
 	if (produto != NULL)
 	{
-		Datum		chave = CStringGetTextDatum(produto);
+		Datum       chave = CStringGetTextDatum(produto);
 		ParTexto   *par;
 		const char *principal;
 		ListCell   *lc;
@@ -559,8 +562,8 @@ carregar_grupos(const char *produto, int dias, Config *cfg)
 		{
 			hash_destroy(carga.membros);
 			carga.membros = criar_hash("estoque_cache membros", sizeof(ParTexto), 8);
-			varrer("grupo", "grupo_principal_idx", 2, CStringGetTextDatum(principal),
-				   visitar_grupo, &carga);
+			varrer("grupo", "grupo_principal_idx", 2, CStringGetTextDatum(principal), visitar_grupo,
+				   &carga);
 		}
 		g = grupo_entrar(carga.grupos, principal);
 		if (hash_get_num_entries(carga.membros) > 0)
@@ -576,9 +579,9 @@ carregar_grupos(const char *produto, int dias, Config *cfg)
 			carga.codigos = list_make1(pstrdup(produto));
 		g->codigos = array_ordenado(carga.codigos);
 
-		foreach(lc, carga.codigos)
+		foreach (lc, carga.codigos)
 		{
-			Datum		c = CStringGetTextDatum((char *) lfirst(lc));
+			Datum c = CStringGetTextDatum((char *) lfirst(lc));
 
 			varrer("saldo", "saldo_pkey", 1, c, visitar_figura, &carga);
 			varrer("delta", "delta_codigo_idx", 1, c, visitar_figura, &carga);
@@ -588,8 +591,8 @@ carregar_grupos(const char *produto, int dias, Config *cfg)
 	else
 	{
 		HASH_SEQ_STATUS st;
-		ParTexto   *par;
-		HTAB	   *listas = criar_hash("estoque_cache listas", sizeof(ParTexto), 1024);
+		ParTexto       *par;
+		HTAB           *listas = criar_hash("estoque_cache listas", sizeof(ParTexto), 1024);
 
 		varrer("grupo", NULL, 0, (Datum) 0, visitar_grupo, &carga);
 		varrer("saldo", NULL, 0, (Datum) 0, visitar_figura, &carga);
@@ -600,8 +603,8 @@ carregar_grupos(const char *produto, int dias, Config *cfg)
 		hash_seq_init(&st, carga.membros);
 		while ((par = hash_seq_search(&st)) != NULL)
 		{
-			bool		achou;
-			ParTexto   *lista = hash_search(listas, &par->valor, HASH_ENTER, &achou);
+			bool      achou;
+			ParTexto *lista = hash_search(listas, &par->valor, HASH_ENTER, &achou);
 
 			if (!achou)
 				lista->valor = NULL;
@@ -622,10 +625,9 @@ carregar_grupos(const char *produto, int dias, Config *cfg)
 	{
 		if (g->codigos == (Datum) 0)
 		{
-			Datum		um = CStringGetTextDatum(g->principal);
+			Datum um = CStringGetTextDatum(g->principal);
 
-			g->codigos = PointerGetDatum(construct_array(&um, 1, TEXTOID, -1, false,
-														 TYPALIGN_INT));
+			g->codigos = PointerGetDatum(construct_array(&um, 1, TEXTOID, -1, false, TYPALIGN_INT));
 		}
 		nomear(g, carga.nomes);
 	}
@@ -636,9 +638,9 @@ carregar_grupos(const char *produto, int dias, Config *cfg)
 static void
 resumir(Grupo *g, Config *cfg, Resumo *r)
 {
-	Datum		corrente = zero_se_nulo(g->total[FONTE_MOVIMENTACAO]);
-	Datum		minimo = (Datum) 0;
-	bool		mudou = true;	/* day 0 is always looked at */
+	Datum corrente = zero_se_nulo(g->total[FONTE_MOVIMENTACAO]);
+	Datum minimo = (Datum) 0;
+	bool  mudou = true; /* day 0 is always looked at */
 
 	r->tem_ruptura = false;
 	r->data_ruptura = 0;
@@ -680,7 +682,7 @@ resumir(Grupo *g, Config *cfg, Resumo *r)
 static Datum
 texto_status(const char *status)
 {
-	static Datum feitos[3];
+	static Datum       feitos[3];
 	static const char *nomes[3] = {"CRÍTICO", "ATENÇÃO", "OK"};
 
 	for (int i = 0; i < 3; i++)
@@ -738,8 +740,8 @@ contexto_leitura(void)
 	static MemoryContext contexto = NULL;
 
 	if (contexto == NULL)
-		contexto = AllocSetContextCreate(TopMemoryContext, "estoque_cache leitura",
-										 8 * 1024 * 1024, 1024 * 1024, 8 * 1024 * 1024);
+		contexto = AllocSetContextCreate(TopMemoryContext, "estoque_cache leitura", 8 * 1024 * 1024,
+										 1024 * 1024, 8 * 1024 * 1024);
 	else
 		MemoryContextReset(contexto);
 	return contexto;
@@ -749,15 +751,15 @@ static void
 emitir_grupos(FunctionCallInfo fcinfo, char *produto, bool tem_data_base, DateADT data_base,
 			  bool incluir_vazios)
 {
-	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
-	Config		cfg;
-	HTAB	   *grupos;
-	Grupo	  **lista;
-	long		n = 0;
+	ReturnSetInfo  *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	Config          cfg;
+	HTAB           *grupos;
+	Grupo         **lista;
+	long            n = 0;
 	HASH_SEQ_STATUS status;
-	Grupo	   *g;
-	MemoryContext trabalho = produto ? CurrentMemoryContext : contexto_leitura();
-	MemoryContext antigo = MemoryContextSwitchTo(trabalho);
+	Grupo          *g;
+	MemoryContext   trabalho = produto ? CurrentMemoryContext : contexto_leitura();
+	MemoryContext   antigo = MemoryContextSwitchTo(trabalho);
 
 	InitMaterializedSRF(fcinfo, 0);
 
@@ -777,10 +779,10 @@ emitir_grupos(FunctionCallInfo fcinfo, char *produto, bool tem_data_base, DateAD
 
 	for (long i = 0; i < n; i++)
 	{
-		Datum		valores[12];
-		bool		nulos[12] = {0};
-		Resumo		r;
-		Datum		disponivel;
+		Datum  valores[12];
+		bool   nulos[12] = {0};
+		Resumo r;
+		Datum  disponivel;
 
 		g = lista[i];
 		resumir(g, &cfg, &r);
@@ -793,7 +795,7 @@ emitir_grupos(FunctionCallInfo fcinfo, char *produto, bool tem_data_base, DateAD
 			valores[2] = g->codigos;
 		else
 		{
-			Datum		um = CStringGetTextDatum(g->principal);
+			Datum um = CStringGetTextDatum(g->principal);
 
 			valores[2] = PointerGetDatum(construct_array(&um, 1, TEXTOID, -1, false, TYPALIGN_INT));
 		}
@@ -851,35 +853,31 @@ estoque_cache_saldo_produto(PG_FUNCTION_ARGS)
 Datum
 estoque_cache_projecao(PG_FUNCTION_ARGS)
 {
-	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
-	char	   *produto;
-	int			dias;
-	Config		cfg;
-	HTAB	   *grupos;
+	ReturnSetInfo  *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	char           *produto;
+	int             dias;
+	Config          cfg;
+	HTAB           *grupos;
 	HASH_SEQ_STATUS status;
-	Grupo	   *g;
-	Datum		corrente;
+	Grupo          *g;
+	Datum           corrente;
 
 	InitMaterializedSRF(fcinfo, 0);
 	if (PG_ARGISNULL(0))
-		ereport(ERROR,
-				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("produto must not be null"),
-				 errhint("Pass a product code, e.g. estoque_cache_projecao('4310152').")));
+		ereport(ERROR, (errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED), errmsg("produto must not be null"),
+						errhint("Pass a product code, e.g. estoque_cache_projecao('4310152').")));
 	produto = text_to_cstring(PG_GETARG_TEXT_PP(0));
 
 	carregar_config(&cfg);
 	dias = PG_ARGISNULL(1) ? cfg.horizonte : PG_GETARG_INT32(1);
 	if (dias < 1 || dias > 3660)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("dias must be between 1 and 3660, not %d", dias)));
+		ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+						errmsg("dias must be between 1 and 3660, not %d", dias)));
 	if (!PG_ARGISNULL(2))
 		cfg.hoje = PG_GETARG_DATEADT(2);
 	if (DATE_NOT_FINITE(cfg.hoje))
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("data_base must be a finite date")));
+		ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+						errmsg("data_base must be a finite date")));
 	grupos = carregar_grupos(produto, dias, &cfg);
 
 	hash_seq_init(&status, grupos);
@@ -892,10 +890,10 @@ estoque_cache_projecao(PG_FUNCTION_ARGS)
 	corrente = zero_se_nulo(g->total[FONTE_MOVIMENTACAO]);
 	for (int d = 0; d < dias; d++)
 	{
-		Datum		valores[6];
-		bool		nulos[6] = {0};
-		Datum		saida = zero_se_nulo(g->saida ? g->saida[d] : (Datum) 0);
-		Datum		producao = zero_se_nulo(g->producao ? g->producao[d] : (Datum) 0);
+		Datum valores[6];
+		bool  nulos[6] = {0};
+		Datum saida = zero_se_nulo(g->saida ? g->saida[d] : (Datum) 0);
+		Datum producao = zero_se_nulo(g->producao ? g->producao[d] : (Datum) 0);
 
 		valores[0] = Int32GetDatum(d);
 		valores[1] = DateADTGetDatum(cfg.hoje + d);
@@ -903,8 +901,7 @@ estoque_cache_projecao(PG_FUNCTION_ARGS)
 		valores[3] = saida;
 		valores[4] = producao;
 		corrente = DirectFunctionCall2(numeric_add,
-									   DirectFunctionCall2(numeric_sub, corrente, saida),
-									   producao);
+									   DirectFunctionCall2(numeric_sub, corrente, saida), producao);
 		valores[5] = corrente;
 		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, valores, nulos);
 	}
@@ -915,10 +912,10 @@ estoque_cache_projecao(PG_FUNCTION_ARGS)
 static void
 resolver_grupo(text *produto, Datum *principal, Datum *codigos)
 {
-	Carga		carga;
-	char	   *codigo = text_to_cstring(produto);
-	ParTexto   *par;
-	List	   *lista = NIL;
+	Carga     carga;
+	char     *codigo = text_to_cstring(produto);
+	ParTexto *par;
+	List     *lista = NIL;
 
 	memset(&carga, 0, sizeof(carga));
 	carga.membros = criar_hash("estoque_cache membros", sizeof(ParTexto), 8);
@@ -947,8 +944,7 @@ resolver_grupo(text *produto, Datum *principal, Datum *codigos)
 Datum
 estoque_cache_principal(PG_FUNCTION_ARGS)
 {
-	Datum		principal,
-				codigos;
+	Datum principal, codigos;
 
 	resolver_grupo(PG_GETARG_TEXT_PP(0), &principal, &codigos);
 	PG_RETURN_DATUM(principal);
@@ -958,8 +954,7 @@ estoque_cache_principal(PG_FUNCTION_ARGS)
 Datum
 estoque_cache_codigos(PG_FUNCTION_ARGS)
 {
-	Datum		principal,
-				codigos;
+	Datum principal, codigos;
 
 	resolver_grupo(PG_GETARG_TEXT_PP(0), &principal, &codigos);
 	PG_RETURN_DATUM(codigos);
@@ -971,10 +966,10 @@ estoque_cache_codigos(PG_FUNCTION_ARGS)
 Datum
 estoque_cache_config(PG_FUNCTION_ARGS)
 {
-	Config		cfg;
-	TupleDesc	desc;
-	Datum		valores[5];
-	bool		nulos[5] = {0};
+	Config    cfg;
+	TupleDesc desc;
+	Datum     valores[5];
+	bool      nulos[5] = {0};
 
 	if (get_call_result_type(fcinfo, NULL, &desc) != TYPEFUNC_COMPOSITE)
 		elog(ERROR, "estoque_cache.config() must return a record");
@@ -991,7 +986,7 @@ estoque_cache_config(PG_FUNCTION_ARGS)
 Datum
 estoque_cache_hoje(PG_FUNCTION_ARGS)
 {
-	Config		cfg;
+	Config cfg;
 
 	carregar_config(&cfg);
 	PG_RETURN_DATEADT(cfg.hoje);

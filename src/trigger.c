@@ -46,13 +46,13 @@ PG_FUNCTION_INFO_V1(estoque_cache_trg_codigos);
 typedef struct ChaveDelta
 {
 	const char *codigo;
-	DateADT		data;
+	DateADT     data;
 } ChaveDelta;
 
 typedef struct Delta
 {
-	ChaveDelta	chave;			/* hash key */
-	Datum		quantidade;		/* numeric */
+	ChaveDelta chave;      /* hash key */
+	Datum      quantidade; /* numeric */
 } Delta;
 
 static uint32
@@ -81,27 +81,28 @@ checar_chamada(FunctionCallInfo fcinfo, const char *funcao)
 	TriggerData *trigdata;
 
 	if (!CALLED_AS_TRIGGER(fcinfo))
-		ereport(ERROR,
-				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
-				 errmsg("%s: not called by trigger manager", funcao)));
+		ereport(ERROR, (errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+						errmsg("%s: not called by trigger manager", funcao)));
 	trigdata = (TriggerData *) fcinfo->context;
 	if (!TRIGGER_FIRED_FOR_STATEMENT(trigdata->tg_event) ||
 		(!TRIGGER_FIRED_AFTER(trigdata->tg_event) &&
-		 !(TRIGGER_FIRED_BEFORE(trigdata->tg_event) && strcmp(funcao, "estoque_cache.trg_codigos") == 0)))
-		ereport(ERROR,
-				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
-				 errmsg("%s: must be fired AFTER ... FOR EACH STATEMENT", funcao),
-				 errhint("Attach tables with estoque_cache_attach instead of creating triggers by hand.")));
+		 !(TRIGGER_FIRED_BEFORE(trigdata->tg_event) &&
+		   strcmp(funcao, "estoque_cache.trg_codigos") == 0)))
+		ereport(
+			ERROR,
+			(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+			 errmsg("%s: must be fired AFTER ... FOR EACH STATEMENT", funcao),
+			 errhint(
+				 "Attach tables with estoque_cache_attach instead of creating triggers by hand.")));
 	if (trigdata->tg_trigger->tgnargs != 1)
-		ereport(ERROR,
-				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
-				 errmsg("%s: expected one argument (the attachment id)", funcao)));
+		ereport(ERROR, (errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+						errmsg("%s: expected one argument (the attachment id)", funcao)));
 	if (!TRIGGER_FIRED_BY_TRUNCATE(trigdata->tg_event) && TRIGGER_FIRED_AFTER(trigdata->tg_event))
 	{
-		bool		precisa_old = TRIGGER_FIRED_BY_UPDATE(trigdata->tg_event) ||
-			TRIGGER_FIRED_BY_DELETE(trigdata->tg_event);
-		bool		precisa_new = TRIGGER_FIRED_BY_UPDATE(trigdata->tg_event) ||
-			TRIGGER_FIRED_BY_INSERT(trigdata->tg_event);
+		bool precisa_old = TRIGGER_FIRED_BY_UPDATE(trigdata->tg_event) ||
+						   TRIGGER_FIRED_BY_DELETE(trigdata->tg_event);
+		bool precisa_new = TRIGGER_FIRED_BY_UPDATE(trigdata->tg_event) ||
+						   TRIGGER_FIRED_BY_INSERT(trigdata->tg_event);
 
 		if ((precisa_old && trigdata->tg_oldtable == NULL) ||
 			(precisa_new && trigdata->tg_newtable == NULL))
@@ -124,7 +125,7 @@ acumular(Tuplestorestate *ts, Relation rel, Anexo *anexo, int sinal, HTAB *delta
 		 ExprState *filtro, ExprContext *econtext, MemoryContext mcxt)
 {
 	TupleTableSlot *slot;
-	int			ptr;
+	int             ptr;
 
 	if (ts == NULL)
 		return;
@@ -135,18 +136,16 @@ acumular(Tuplestorestate *ts, Relation rel, Anexo *anexo, int sinal, HTAB *delta
 
 	while (tuplestore_gettupleslot(ts, true, false, slot))
 	{
-		Datum		codigo,
-					quantidade,
-					data;
-		bool		nulo;
-		ChaveDelta	chave;
-		Delta	   *delta;
-		bool		achou;
+		Datum         codigo, quantidade, data;
+		bool          nulo;
+		ChaveDelta    chave;
+		Delta        *delta;
+		bool          achou;
 		MemoryContext antigo;
 
 		if (filtro != NULL)
 		{
-			Datum		ok;
+			Datum ok;
 
 			econtext->ecxt_scantuple = slot;
 			ok = ExecEvalExprSwitchContext(filtro, econtext, &nulo);
@@ -156,10 +155,10 @@ acumular(Tuplestorestate *ts, Relation rel, Anexo *anexo, int sinal, HTAB *delta
 		}
 		codigo = slot_getattr(slot, anexo->att_produto, &nulo);
 		if (nulo)
-			continue;			/* a NULL code does not count */
+			continue; /* a NULL code does not count */
 		quantidade = slot_getattr(slot, anexo->att_quantidade, &nulo);
 		if (nulo)
-			continue;			/* nor does a NULL quantity */
+			continue; /* nor does a NULL quantity */
 
 		antigo = MemoryContextSwitchTo(mcxt);
 		chave.codigo = TextDatumGetCString(conversao_aplicar(&anexo->conv_produto, codigo));
@@ -191,7 +190,7 @@ static SPIPlanPtr plano_varios = NULL;
 static SPIPlanPtr
 preparar(const char *sql, int nargs, Oid *tipos)
 {
-	SPIPlanPtr	plano = SPI_prepare(sql, nargs, tipos);
+	SPIPlanPtr plano = SPI_prepare(sql, nargs, tipos);
 
 	if (plano == NULL)
 		elog(ERROR, "SPI_prepare failed: %s", SPI_result_code_string(SPI_result));
@@ -203,14 +202,14 @@ preparar(const char *sql, int nargs, Oid *tipos)
 static void
 gravar_deltas(Anexo *anexo, HTAB *deltas)
 {
-	long		n = hash_get_num_entries(deltas);
-	Datum	   *codigos = palloc(n * sizeof(Datum));
-	Datum	   *datas = palloc(n * sizeof(Datum));
-	Datum	   *quantidades = palloc(n * sizeof(Datum));
-	int			k = 0;
+	long            n = hash_get_num_entries(deltas);
+	Datum          *codigos = palloc(n * sizeof(Datum));
+	Datum          *datas = palloc(n * sizeof(Datum));
+	Datum          *quantidades = palloc(n * sizeof(Datum));
+	int             k = 0;
 	HASH_SEQ_STATUS status;
-	Delta	   *delta;
-	int			ret;
+	Delta          *delta;
+	int             ret;
 
 	hash_seq_init(&status, deltas);
 	while ((delta = hash_seq_search(&status)) != NULL)
@@ -229,15 +228,16 @@ gravar_deltas(Anexo *anexo, HTAB *deltas)
 		elog(ERROR, "SPI_connect failed");
 	if (k == 1)
 	{
-		Datum		valores[5];
+		Datum valores[5];
 
 		if (plano_um == NULL)
 		{
-			Oid			tipos[5] = {INT4OID, INT2OID, TEXTOID, DATEOID, NUMERICOID};
+			Oid tipos[5] = {INT4OID, INT2OID, TEXTOID, DATEOID, NUMERICOID};
 
 			plano_um = preparar("INSERT INTO estoque_cache.delta "
 								"(codigo, anexo_id, data, fonte, quantidade) "
-								"VALUES ($3, $1, $4, $2, $5)", 5, tipos);
+								"VALUES ($3, $1, $4, $2, $5)",
+								5, tipos);
 		}
 		valores[0] = Int32GetDatum(anexo->anexo_id);
 		valores[1] = Int16GetDatum((int16) anexo->fonte);
@@ -248,12 +248,11 @@ gravar_deltas(Anexo *anexo, HTAB *deltas)
 	}
 	else
 	{
-		Datum		valores[5];
+		Datum valores[5];
 
 		if (plano_varios == NULL)
 		{
-			Oid			tipos[5] = {INT4OID, INT2OID, TEXTARRAYOID, DATEARRAYOID,
-			NUMERICARRAYOID};
+			Oid tipos[5] = {INT4OID, INT2OID, TEXTARRAYOID, DATEARRAYOID, NUMERICARRAYOID};
 
 			plano_varios = preparar("INSERT INTO estoque_cache.delta "
 									"(codigo, anexo_id, data, fonte, quantidade) "
@@ -264,12 +263,11 @@ gravar_deltas(Anexo *anexo, HTAB *deltas)
 		}
 		valores[0] = Int32GetDatum(anexo->anexo_id);
 		valores[1] = Int16GetDatum((int16) anexo->fonte);
-		valores[2] = PointerGetDatum(construct_array(codigos, k, TEXTOID, -1, false,
-													 TYPALIGN_INT));
-		valores[3] = PointerGetDatum(construct_array(datas, k, DATEOID, sizeof(DateADT),
-													 true, TYPALIGN_INT));
-		valores[4] = PointerGetDatum(construct_array(quantidades, k, NUMERICOID, -1,
-													 false, TYPALIGN_INT));
+		valores[2] = PointerGetDatum(construct_array(codigos, k, TEXTOID, -1, false, TYPALIGN_INT));
+		valores[3] = PointerGetDatum(
+			construct_array(datas, k, DATEOID, sizeof(DateADT), true, TYPALIGN_INT));
+		valores[4] =
+			PointerGetDatum(construct_array(quantidades, k, NUMERICOID, -1, false, TYPALIGN_INT));
 		ret = SPI_execute_plan(plano_varios, valores, NULL, false, 0);
 	}
 	if (ret != SPI_OK_INSERT)
@@ -281,10 +279,10 @@ gravar_deltas(Anexo *anexo, HTAB *deltas)
 static void
 chamar_sincronizacao(const char *sql, int32 anexo_id, Datum codigos, bool codigos_nulo)
 {
-	Oid			tipos[2] = {INT4OID, TEXTARRAYOID};
-	Datum		valores[2];
-	char		nulos[2] = {' ', codigos_nulo ? 'n' : ' '};
-	int			ret;
+	Oid   tipos[2] = {INT4OID, TEXTARRAYOID};
+	Datum valores[2];
+	char  nulos[2] = {' ', codigos_nulo ? 'n' : ' '};
+	int   ret;
 
 	valores[0] = Int32GetDatum(anexo_id);
 	valores[1] = codigos;
@@ -303,19 +301,19 @@ chamar_sincronizacao(const char *sql, int32 anexo_id, Datum codigos, bool codigo
 Datum
 estoque_cache_trg_fonte(PG_FUNCTION_ARGS)
 {
-	TriggerData *trigdata = checar_chamada(fcinfo, "estoque_cache.trg_fonte");
-	Relation	rel = trigdata->tg_relation;
-	int32		anexo_id = pg_strtoint32(trigdata->tg_trigger->tgargs[0]);
-	Anexo	   *anexo;
-	Oid			usuario;
-	int			contexto;
+	TriggerData  *trigdata = checar_chamada(fcinfo, "estoque_cache.trg_fonte");
+	Relation      rel = trigdata->tg_relation;
+	int32         anexo_id = pg_strtoint32(trigdata->tg_trigger->tgargs[0]);
+	Anexo        *anexo;
+	Oid           usuario;
+	int           contexto;
 	MemoryContext mcxt;
 	MemoryContext antigo;
-	HASHCTL		ctl;
-	HTAB	   *deltas;
-	EState	   *estate = NULL;
-	ExprState  *filtro = NULL;
-	ExprContext *econtext = NULL;
+	HASHCTL       ctl;
+	HTAB         *deltas;
+	EState       *estate = NULL;
+	ExprState    *filtro = NULL;
+	ExprContext  *econtext = NULL;
 
 	/*
 	 * Everything below (the configuration, the filter, the deltas) runs as
@@ -376,7 +374,7 @@ coletar_codigos(List *codigos, Tuplestorestate *ts, Relation rel, AttrNumber att
 				Conversao *conv)
 {
 	TupleTableSlot *slot;
-	int			ptr;
+	int             ptr;
 
 	if (ts == NULL || attnum == 0)
 		return codigos;
@@ -386,8 +384,8 @@ coletar_codigos(List *codigos, Tuplestorestate *ts, Relation rel, AttrNumber att
 	tuplestore_rescan(ts);
 	while (tuplestore_gettupleslot(ts, true, false, slot))
 	{
-		bool		nulo;
-		Datum		v = slot_getattr(slot, attnum, &nulo);
+		bool  nulo;
+		Datum v = slot_getattr(slot, attnum, &nulo);
 
 		if (!nulo)
 			codigos = lappend(codigos, DatumGetPointer(conversao_aplicar(conv, v)));
@@ -404,25 +402,26 @@ Datum
 estoque_cache_trg_codigos(PG_FUNCTION_ARGS)
 {
 	TriggerData *trigdata = checar_chamada(fcinfo, "estoque_cache.trg_codigos");
-	Relation	rel = trigdata->tg_relation;
-	int32		anexo_id = pg_strtoint32(trigdata->tg_trigger->tgargs[0]);
-	Anexo	   *anexo;
-	List	   *codigos = NIL;
-	Datum	   *elementos;
-	ListCell   *lc;
-	int			i = 0;
-	Oid			usuario;
-	int			contexto;
+	Relation     rel = trigdata->tg_relation;
+	int32        anexo_id = pg_strtoint32(trigdata->tg_trigger->tgargs[0]);
+	Anexo       *anexo;
+	List        *codigos = NIL;
+	Datum       *elementos;
+	ListCell    *lc;
+	int          i = 0;
+	Oid          usuario;
+	int          contexto;
 
 	/* as in trg_fonte, the work is done as the cache owner */
 	ec_trocar_usuario(&usuario, &contexto);
 	anexo = anexo_obter(anexo_id, rel);
 
 	if (anexo->fonte != FONTE_UNIFICACAO && anexo->fonte != FONTE_PRODUTOS)
-		ereport(ERROR,
-				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
-				 errmsg("estoque_cache.trg_codigos: attachment %d is a %s, not links or a catalogue",
-						anexo_id, fonte_nome(anexo->fonte))));
+		ereport(
+			ERROR,
+			(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+			 errmsg("estoque_cache.trg_codigos: attachment %d is a %s, not links or a catalogue",
+					anexo_id, fonte_nome(anexo->fonte))));
 
 	if (TRIGGER_FIRED_BEFORE(trigdata->tg_event))
 	{
@@ -431,8 +430,8 @@ estoque_cache_trg_codigos(PG_FUNCTION_ARGS)
 		 * statement locks any row of the table: taken in the AFTER trigger,
 		 * it would let two changers each hold a row the other needs.
 		 */
-		chamar_sincronizacao("SELECT estoque_cache.travar_codigos($1, $2)", anexo_id,
-							 (Datum) 0, true);
+		chamar_sincronizacao("SELECT estoque_cache.travar_codigos($1, $2)", anexo_id, (Datum) 0,
+							 true);
 		ec_restaurar_usuario(usuario, contexto);
 		return PointerGetDatum(NULL);
 	}
@@ -459,12 +458,11 @@ estoque_cache_trg_codigos(PG_FUNCTION_ARGS)
 	}
 
 	elementos = palloc(list_length(codigos) * sizeof(Datum));
-	foreach(lc, codigos)
+	foreach (lc, codigos)
 		elementos[i++] = PointerGetDatum(lfirst(lc));
-	chamar_sincronizacao("SELECT estoque_cache.sincronizar_codigos($1, $2)", anexo_id,
-						 PointerGetDatum(construct_array(elementos, i, TEXTOID, -1, false,
-														 TYPALIGN_INT)),
-						 false);
+	chamar_sincronizacao(
+		"SELECT estoque_cache.sincronizar_codigos($1, $2)", anexo_id,
+		PointerGetDatum(construct_array(elementos, i, TEXTOID, -1, false, TYPALIGN_INT)), false);
 	ec_restaurar_usuario(usuario, contexto);
 	return PointerGetDatum(NULL);
 }

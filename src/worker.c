@@ -33,8 +33,8 @@
 PGDLLEXPORT void estoque_cache_worker_main(Datum arg);
 
 static char *fold_database = NULL;
-static int	fold_interval = 1000;
-static int	fold_limite = 100000;
+static int   fold_interval = 1000;
+static int   fold_limite = 100000;
 
 /*
  * Define the worker's settings, and register the worker when the library is
@@ -47,23 +47,21 @@ ec_worker_registrar(void)
 
 	/* a PGC_POSTMASTER setting can only be defined while preloading */
 	if (process_shared_preload_libraries_in_progress)
-		DefineCustomStringVariable("estoque_cache.fold_database",
-								   "Database where the background folder runs estoque_cache_fold().",
-								   "Empty disables the background folder.",
-								   &fold_database, "", PGC_POSTMASTER, 0,
-								   NULL, NULL, NULL);
-	DefineCustomIntVariable("estoque_cache.fold_interval",
-							"Milliseconds between two folds of the background folder.",
-							NULL, &fold_interval, 1000, 10, 3600 * 1000,
-							PGC_SIGHUP, GUC_UNIT_MS, NULL, NULL, NULL);
+		DefineCustomStringVariable(
+			"estoque_cache.fold_database",
+			"Database where the background folder runs estoque_cache_fold().",
+			"Empty disables the background folder.", &fold_database, "", PGC_POSTMASTER, 0, NULL,
+			NULL, NULL);
+	DefineCustomIntVariable(
+		"estoque_cache.fold_interval", "Milliseconds between two folds of the background folder.",
+		NULL, &fold_interval, 1000, 10, 3600 * 1000, PGC_SIGHUP, GUC_UNIT_MS, NULL, NULL, NULL);
 	DefineCustomIntVariable("estoque_cache.fold_batch",
-							"Most deltas one fold moves into the folded figures.",
-							NULL, &fold_limite, 100000, 100, INT_MAX,
-							PGC_SIGHUP, 0, NULL, NULL, NULL);
+							"Most deltas one fold moves into the folded figures.", NULL,
+							&fold_limite, 100000, 100, INT_MAX, PGC_SIGHUP, 0, NULL, NULL, NULL);
 	MarkGUCPrefixReserved("estoque_cache");
 
-	if (!process_shared_preload_libraries_in_progress ||
-		fold_database == NULL || fold_database[0] == '\0')
+	if (!process_shared_preload_libraries_in_progress || fold_database == NULL ||
+		fold_database[0] == '\0')
 		return;
 
 	memset(&worker, 0, sizeof(worker));
@@ -88,14 +86,15 @@ dobrar_uma_vez(void)
 	PushActiveSnapshot(GetTransactionSnapshot());
 	pgstat_report_activity(STATE_RUNNING, "estoque_cache_fold");
 
-	if (SPI_execute("SELECT 1 FROM pg_catalog.pg_extension WHERE extname = 'estoque_cache'",
-					true, 1) == SPI_OK_SELECT && SPI_processed == 1)
+	if (SPI_execute("SELECT 1 FROM pg_catalog.pg_extension WHERE extname = 'estoque_cache'", true,
+					1) == SPI_OK_SELECT &&
+		SPI_processed == 1)
 	{
-		Oid			tipo = INT4OID;
-		Datum		limite = Int32GetDatum(fold_limite);
+		Oid   tipo = INT4OID;
+		Datum limite = Int32GetDatum(fold_limite);
 
-		if (SPI_execute_with_args("SELECT estoque_cache.fold($1)", 1, &tipo, &limite, NULL,
-								  false, 0) != SPI_OK_SELECT)
+		if (SPI_execute_with_args("SELECT estoque_cache.fold($1)", 1, &tipo, &limite, NULL, false,
+								  0) != SPI_OK_SELECT)
 			elog(ERROR, "estoque_cache.fold failed");
 	}
 	SPI_finish();
@@ -115,8 +114,8 @@ estoque_cache_worker_main(Datum arg)
 
 	for (;;)
 	{
-		(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
-						 fold_interval, PG_WAIT_EXTENSION);
+		(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH, fold_interval,
+						 PG_WAIT_EXTENSION);
 		ResetLatch(MyLatch);
 		CHECK_FOR_INTERRUPTS();
 		if (ConfigReloadPending)
