@@ -204,27 +204,7 @@ CREATE FUNCTION @extschema@.estoque_cache_saldo_produto(produto text)
     LANGUAGE C STABLE STRICT ROWS 1;
 
 CREATE FUNCTION @extschema@.estoque_cache_produto(produto text) RETURNS jsonb
-    LANGUAGE plpgsql STABLE STRICT
-    SET search_path = pg_catalog, pg_temp
-AS $$
-DECLARE
-    linha record;
-BEGIN
-    SELECT * INTO linha FROM estoque_cache.saldo_grupos(produto, NULL, true);
-    IF NOT FOUND THEN
-        RETURN NULL;            -- a code the cache does not know
-    END IF;
-    RETURN to_jsonb(linha) || jsonb_build_object('projecao_29_dias',
-        (SELECT coalesce(jsonb_agg(jsonb_build_object(
-                    'dia', p.dia,
-                    'data', to_char(p.data, 'YYYY-MM-DD'),
-                    'estoque_inicial', p.estoque_inicial,
-                    'saida_prevista', p.saida_prevista,
-                    'producao_programada', p.producao_programada,
-                    'estoque_final', p.estoque_final) ORDER BY p.dia), '[]'::jsonb)
-           FROM @extschema@.estoque_cache_projecao(produto, NULL) p));
-END;
-$$;
+    AS 'MODULE_PATHNAME', 'estoque_cache_produto' LANGUAGE C STABLE STRICT;
 
 /* ------------------------------------------------------------------------
  * Internal SQL helpers

@@ -23,6 +23,7 @@
 #include "parser/parse_coerce.h"
 #include "lib/stringinfo.h"
 #include "utils/builtins.h"
+#include "utils/guc.h"
 #include "utils/hsearch.h"
 #include "utils/inval.h"
 #include "utils/lsyscache.h"
@@ -357,6 +358,7 @@ estoque_cache_checar_anexo(PG_FUNCTION_ARGS)
 static void
 anexo_carregar(Anexo *anexo, Relation rel)
 {
+	int               nivel;
 	static SPIPlanPtr plano = NULL;
 	Datum             arg = Int32GetDatum(anexo->anexo_id);
 	Oid               argtipo = INT4OID;
@@ -414,10 +416,20 @@ anexo_carregar(Anexo *anexo, Relation rel)
 	}
 	SPI_finish();
 
+	/*
+	 * The stored filter is the canonical text deparsed under search_path =
+	 * pg_catalog, so it names everything outside pg_catalog with its schema.
+	 * Parse it under that same path: the writing session's search_path must
+	 * not choose which function or operator runs (as the cache owner).
+	 */
+	nivel = NewGUCNestLevel();
+	(void) set_config_option("search_path", "pg_catalog, pg_temp", PGC_USERSET, PGC_S_SESSION,
+							 GUC_ACTION_SAVE, true, 0, false);
 	antigo = MemoryContextSwitchTo(anexo->mcxt);
 	expr = anexo_preparar(anexo, rel, valores[0], valores[1], valores[2], valores[3], valores[4]);
 	anexo->filtro = expr ? expression_planner((Expr *) expr) : NULL;
 	MemoryContextSwitchTo(antigo);
+	AtEOXact_GUC(true, nivel);
 }
 
 /*

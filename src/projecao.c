@@ -23,6 +23,14 @@
 #include "postgres.h"
 
 #include "access/genam.h"
+#include "catalog/namespace.h"
+#include "catalog/pg_extension.h"
+#include "commands/extension.h"
+#include "miscadmin.h"
+#include "utils/acl.h"
+#include "utils/json.h"
+#include "utils/jsonfuncs.h"
+#include "utils/lsyscache.h"
 #include "access/htup_details.h"
 #include "access/xact.h"
 #include "access/heapam.h"
@@ -55,6 +63,7 @@ PG_FUNCTION_INFO_V1(estoque_cache_codigos);
 PG_FUNCTION_INFO_V1(estoque_cache_hoje);
 PG_FUNCTION_INFO_V1(estoque_cache_config);
 PG_FUNCTION_INFO_V1(estoque_cache_saldo_produto);
+PG_FUNCTION_INFO_V1(estoque_cache_produto);
 
 #define NUM_TOTAIS (FONTE_PRODUCAO + 1)
 
@@ -729,6 +738,49 @@ comparar_grupos(const void *a, const void *b)
  * show, or only the group of `produto` (with incluir_vazios, also when it
  * has nothing to show, as long as the code is known at all).
  */
+#define NUM_COLUNAS 12
+
+/* The view's columns for one group. */
+static void
+valores_grupo(Grupo *g, Config *cfg, Datum *valores, bool *nulos)
+{
+	Resumo r;
+	Datum  disponivel;
+
+	memset(nulos, 0, sizeof(bool) * NUM_COLUNAS);
+	resumir(g, cfg, &r);
+	valores[0] = CStringGetTextDatum(g->principal);
+	if (g->nome)
+		valores[1] = CStringGetTextDatum(g->nome);
+	else
+		nulos[1] = true;
+	if (g->codigos != (Datum) 0)
+		valores[2] = g->codigos;
+	else
+	{
+		Datum um = CStringGetTextDatum(g->principal);
+
+		valores[2] = PointerGetDatum(construct_array(&um, 1, TEXTOID, -1, false, TYPALIGN_INT));
+	}
+	for (int f = FONTE_MOVIMENTACAO; f <= FONTE_SEPARACAO; f++)
+		valores[2 + f] = zero_se_nulo(g->total[f]);
+	disponivel = valores[3];
+	for (int f = FONTE_CARTEIRA; f <= FONTE_SEPARACAO; f++)
+		if (g->total[f] != (Datum) 0)
+			disponivel = DirectFunctionCall2(numeric_sub, disponivel, g->total[f]);
+	valores[7] = disponivel;
+	valores[8] = r.previsao;
+	if (r.tem_ruptura)
+		valores[9] = DateADTGetDatum(r.data_ruptura);
+	else
+		nulos[9] = true;
+	valores[10] = texto_status(r.status);
+	if (g->tem_atualizado)
+		valores[11] = TimestampTzGetDatum(g->atualizado_em);
+	else
+		nulos[11] = true;
+}
+
 /*
  * Memory for reading every group, kept by the backend between calls: the
  * list page is read again and again, and fresh memory costs page faults
@@ -758,10 +810,12 @@ emitir_grupos(FunctionCallInfo fcinfo, char *produto, bool tem_data_base, DateAD
 	long            n = 0;
 	HASH_SEQ_STATUS status;
 	Grupo          *g;
-	MemoryContext   trabalho = produto ? CurrentMemoryContext : contexto_leitura();
-	MemoryContext   antigo = MemoryContextSwitchTo(trabalho);
+	MemoryContext   trabalho;
+	MemoryContext   antigo;
 
 	InitMaterializedSRF(fcinfo, 0);
+	trabalho = produto ? CurrentMemoryContext : contexto_leitura();
+	antigo = MemoryContextSwitchTo(trabalho);
 
 	carregar_config(&cfg);
 	if (tem_data_base)
@@ -779,43 +833,10 @@ emitir_grupos(FunctionCallInfo fcinfo, char *produto, bool tem_data_base, DateAD
 
 	for (long i = 0; i < n; i++)
 	{
-		Datum  valores[12];
-		bool   nulos[12] = {0};
-		Resumo r;
-		Datum  disponivel;
+		Datum valores[NUM_COLUNAS];
+		bool  nulos[NUM_COLUNAS];
 
-		g = lista[i];
-		resumir(g, &cfg, &r);
-		valores[0] = CStringGetTextDatum(g->principal);
-		if (g->nome)
-			valores[1] = CStringGetTextDatum(g->nome);
-		else
-			nulos[1] = true;
-		if (g->codigos != (Datum) 0)
-			valores[2] = g->codigos;
-		else
-		{
-			Datum um = CStringGetTextDatum(g->principal);
-
-			valores[2] = PointerGetDatum(construct_array(&um, 1, TEXTOID, -1, false, TYPALIGN_INT));
-		}
-		for (int f = FONTE_MOVIMENTACAO; f <= FONTE_SEPARACAO; f++)
-			valores[2 + f] = zero_se_nulo(g->total[f]);
-		disponivel = valores[3];
-		for (int f = FONTE_CARTEIRA; f <= FONTE_SEPARACAO; f++)
-			if (g->total[f] != (Datum) 0)
-				disponivel = DirectFunctionCall2(numeric_sub, disponivel, g->total[f]);
-		valores[7] = disponivel;
-		valores[8] = r.previsao;
-		if (r.tem_ruptura)
-			valores[9] = DateADTGetDatum(r.data_ruptura);
-		else
-			nulos[9] = true;
-		valores[10] = texto_status(r.status);
-		if (g->tem_atualizado)
-			valores[11] = TimestampTzGetDatum(g->atualizado_em);
-		else
-			nulos[11] = true;
+		valores_grupo(lista[i], &cfg, valores, nulos);
 		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, valores, nulos);
 	}
 	MemoryContextSwitchTo(antigo);
@@ -823,9 +844,43 @@ emitir_grupos(FunctionCallInfo fcinfo, char *produto, bool tem_data_base, DateAD
 		MemoryContextReset(trabalho);
 }
 
+/*
+ * Reading through estoque_cache.saldo_grupos() is governed by the privilege
+ * to read the view built on it, so that revoking SELECT on the view closes
+ * this door too (a view's functions run with the caller's privileges).
+ */
+static void
+checar_leitura_da_view(void)
+{
+	Oid         extensao = get_extension_oid("estoque_cache", false);
+	Oid         esquema = InvalidOid;
+	Relation    rel = table_open(ExtensionRelationId, AccessShareLock);
+	ScanKeyData key;
+	SysScanDesc scan;
+	HeapTuple   tup;
+	Oid         view;
+
+	/* the schema of the public API: pg_extension.extnamespace */
+	ScanKeyInit(&key, Anum_pg_extension_oid, BTEqualStrategyNumber, F_OIDEQ,
+				ObjectIdGetDatum(extensao));
+	scan = systable_beginscan(rel, ExtensionOidIndexId, true, NULL, 1, &key);
+	if ((tup = systable_getnext(scan)) != NULL)
+		esquema = ((Form_pg_extension) GETSTRUCT(tup))->extnamespace;
+	systable_endscan(scan);
+	table_close(rel, AccessShareLock);
+	view = OidIsValid(esquema) ? get_relname_relid("estoque_cache_saldo", esquema) : InvalidOid;
+
+	if (OidIsValid(view) && pg_class_aclcheck(view, GetUserId(), ACL_SELECT) != ACLCHECK_OK)
+		ereport(ERROR, (errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+						errmsg("permission denied for view estoque_cache_saldo"),
+						errhint("Reading the cache was revoked for this role; ask an administrator "
+								"for SELECT on estoque_cache_saldo.")));
+}
+
 Datum
 estoque_cache_saldo_grupos(PG_FUNCTION_ARGS)
 {
+	checar_leitura_da_view();
 	emitir_grupos(fcinfo, PG_ARGISNULL(0) ? NULL : text_to_cstring(PG_GETARG_TEXT_PP(0)),
 				  !PG_ARGISNULL(1), PG_ARGISNULL(1) ? 0 : PG_GETARG_DATEADT(1),
 				  PG_NARGS() > 2 && !PG_ARGISNULL(2) && PG_GETARG_BOOL(2));
@@ -980,6 +1035,125 @@ estoque_cache_config(PG_FUNCTION_ARGS)
 	valores[3] = CStringGetTextDatum(cfg.fuso);
 	valores[4] = DateADTGetDatum(cfg.hoje);
 	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(BlessTupleDesc(desc), valores, nulos)));
+}
+
+/* Append a datum of the view's or the projection's columns as a JSON value. */
+static void
+json_valor(StringInfo buf, Datum valor, bool nulo, Oid tipo)
+{
+	char data[128];
+
+	if (nulo)
+	{
+		appendStringInfoString(buf, "null");
+		return;
+	}
+	switch (tipo)
+	{
+		case NUMERICOID:
+			appendStringInfoString(buf, DatumGetCString(DirectFunctionCall1(numeric_out, valor)));
+			break;
+		case INT4OID:
+			appendStringInfo(buf, "%d", DatumGetInt32(valor));
+			break;
+		case DATEOID:
+		case TIMESTAMPTZOID:
+			appendStringInfoChar(buf, '"');
+			appendStringInfoString(buf, JsonEncodeDateTime(data, valor, tipo, NULL));
+			appendStringInfoChar(buf, '"');
+			break;
+		case TEXTARRAYOID:
+		{
+			Datum *elems;
+			int    n;
+
+			deconstruct_array(DatumGetArrayTypeP(valor), TEXTOID, -1, false, TYPALIGN_INT, &elems,
+							  NULL, &n);
+			appendStringInfoChar(buf, '[');
+			for (int i = 0; i < n; i++)
+			{
+				if (i > 0)
+					appendStringInfoString(buf, ", ");
+				escape_json(buf, TextDatumGetCString(elems[i]));
+			}
+			appendStringInfoChar(buf, ']');
+			break;
+		}
+		default:
+			escape_json(buf, TextDatumGetCString(valor));
+	}
+}
+
+/*
+ * estoque_cache_produto(produto text) returns jsonb
+ *
+ * The group of `produto`: the view's columns plus projecao_29_dias, the
+ * projection over the configured horizon (dates as 'YYYY-MM-DD'); NULL for
+ * a code the cache does not know.  The shape an HTTP layer returns as-is.
+ */
+Datum
+estoque_cache_produto(PG_FUNCTION_ARGS)
+{
+	static const char *colunas[NUM_COLUNAS] = {
+		"cod_produto",         "nome_produto",      "codigos",        "saldo_atual",
+		"qtd_carteira",        "qtd_pre_separacao", "qtd_separacao",  "saldo_disponivel",
+		"previsao_ruptura_7d", "data_ruptura",      "status_ruptura", "atualizado_em"};
+	static const Oid tipos[NUM_COLUNAS] = {TEXTOID,    TEXTOID,    TEXTARRAYOID, NUMERICOID,
+										   NUMERICOID, NUMERICOID, NUMERICOID,   NUMERICOID,
+										   NUMERICOID, DATEOID,    TEXTOID,      TIMESTAMPTZOID};
+	char            *produto = text_to_cstring(PG_GETARG_TEXT_PP(0));
+	Config           cfg;
+	HTAB            *grupos;
+	HASH_SEQ_STATUS  status;
+	Grupo           *g;
+	Datum            valores[NUM_COLUNAS];
+	bool             nulos[NUM_COLUNAS];
+	StringInfoData   buf;
+	Datum            corrente;
+
+	carregar_config(&cfg);
+	grupos = carregar_grupos(produto, cfg.horizonte, &cfg);
+	hash_seq_init(&status, grupos);
+	g = hash_seq_search(&status);
+	if (g != NULL)
+		hash_seq_term(&status);
+	if (g == NULL || !g->conhecido)
+		PG_RETURN_NULL();
+
+	valores_grupo(g, &cfg, valores, nulos);
+	initStringInfo(&buf);
+	appendStringInfoChar(&buf, '{');
+	for (int i = 0; i < NUM_COLUNAS; i++)
+	{
+		escape_json(&buf, colunas[i]);
+		appendStringInfoString(&buf, ": ");
+		json_valor(&buf, valores[i], nulos[i], tipos[i]);
+		appendStringInfoString(&buf, ", ");
+	}
+	appendStringInfoString(&buf, "\"projecao_29_dias\": [");
+	corrente = zero_se_nulo(g->total[FONTE_MOVIMENTACAO]);
+	for (int d = 0; d < cfg.horizonte; d++)
+	{
+		Datum saida = zero_se_nulo(g->saida ? g->saida[d] : (Datum) 0);
+		Datum producao = zero_se_nulo(g->producao ? g->producao[d] : (Datum) 0);
+		Datum final = DirectFunctionCall2(
+			numeric_add, DirectFunctionCall2(numeric_sub, corrente, saida), producao);
+
+		appendStringInfo(&buf, "%s{\"dia\": %d, \"data\": ", d > 0 ? ", " : "", d);
+		json_valor(&buf, DateADTGetDatum(cfg.hoje + d), false, DATEOID);
+		appendStringInfoString(&buf, ", \"estoque_inicial\": ");
+		json_valor(&buf, corrente, false, NUMERICOID);
+		appendStringInfoString(&buf, ", \"saida_prevista\": ");
+		json_valor(&buf, saida, false, NUMERICOID);
+		appendStringInfoString(&buf, ", \"producao_programada\": ");
+		json_valor(&buf, producao, false, NUMERICOID);
+		appendStringInfoString(&buf, ", \"estoque_final\": ");
+		json_valor(&buf, final, false, NUMERICOID);
+		appendStringInfoChar(&buf, '}');
+		corrente = final;
+	}
+	appendStringInfoString(&buf, "]}");
+	PG_RETURN_DATUM(DirectFunctionCall1(jsonb_in, CStringGetDatum(buf.data)));
 }
 
 /* estoque_cache.hoje(): D0, today in the configured time zone. */
