@@ -883,6 +883,10 @@ DECLARE
     anx estoque_cache.anexo;
     linhas bigint;
 BEGIN
+    IF $1 IS NULL THEN
+        RAISE EXCEPTION USING ERRCODE = 'null_value_not_allowed', MESSAGE = 'tabela must not be null',
+            HINT = 'Pass the attached table, e.g. estoque_cache_detach(''movimentacao_estoque'').';
+    END IF;
     LOCK TABLE estoque_cache.anexo IN SHARE ROW EXCLUSIVE MODE;
     SELECT * INTO anx FROM estoque_cache.anexo x WHERE x.tabela = $1;
     IF NOT FOUND THEN
