@@ -36,8 +36,10 @@ $node->safe_psql(
 	$db, qq{
 	CREATE ROLE $role LOGIN;
 	GRANT CREATE ON DATABASE $db TO $role;
-	GRANT SELECT, INSERT, UPDATE, DELETE ON movimentacao_estoque, unificacao_codigos TO $role;
-	GRANT USAGE ON SEQUENCE movimentacao_estoque_id_seq, unificacao_codigos_id_seq TO $role;
+	GRANT SELECT, INSERT, UPDATE, DELETE ON movimentacao_estoque, unificacao_codigos,
+		pre_separacao_item TO $role;
+	GRANT USAGE ON SEQUENCE movimentacao_estoque_id_seq, unificacao_codigos_id_seq,
+		pre_separacao_item_id_seq TO $role;
 });
 
 # Runs SQL as the role; returns (SQLSTATE or '', stderr, stdout).
@@ -274,7 +276,8 @@ $node->safe_psql($db, 'TRUNCATE evil.rastro');
 
 # Now the role writes and reads with that search_path (its own statements
 # name pg_catalog's operators explicitly, so that any trace comes from the
-# extension).
+# extension).  pre_separacao_item's filter, status IN ('CRIADO',
+# 'RECOMPOSTO'), uses the text = operator that evil shadows.
 my $antes_30 = $node->safe_psql($db, $saldo_sql);
 my ($state, $err, $out) = as_role(
 	"$trick
@@ -292,6 +295,12 @@ my ($state, $err, $out) = as_role(
 	   AND codigo_origem OPERATOR(pg_catalog.=) 4310062;
 	UPDATE unificacao_codigos SET ativo = true WHERE motivo::text OPERATOR(pg_catalog.=) 'APP'
 	   AND codigo_origem OPERATOR(pg_catalog.=) 4310062;
+	INSERT INTO pre_separacao_item (num_pedido, cod_produto, qtd_selecionada_usuario,
+		data_expedicao_editada, status)
+	VALUES ('APP', '4310030', 40, current_date + 1, 'CRIADO'),
+	       ('APP', '4310030', 50, current_date + 1, 'CANCELADO');
+	UPDATE pre_separacao_item SET status = 'RECOMPOSTO'
+	 WHERE num_pedido::text OPERATOR(pg_catalog.=) 'APP';
 	BEGIN;
 	INSERT INTO movimentacao_estoque (cod_produto, qtd_movimentacao, tipo_movimentacao, ativo)
 	VALUES ('4310030', 999, 'APP', true);
@@ -312,6 +321,12 @@ like($out, qr/^\Q$inside\E$/m,
 	"inside its transaction the role saw its own uncommitted movement in the cache");
 is($node->safe_psql($db, qq{SELECT saldo_atual - $antes_30 FROM estoque_cache_saldo_produto('4310030')}),
 	'100.000', 'the figure moved by exactly the committed movements');
+is( $node->safe_psql(
+		$db, q{SELECT qtd_pre_separacao - (SELECT coalesce(sum(qtd_selecionada_usuario), 0) FROM pre_separacao_item
+		         WHERE cod_produto IN ('4310030', '4310031') AND status IN ('CRIADO', 'RECOMPOSTO')
+		           AND num_pedido <> 'APP')
+		       FROM estoque_cache_saldo_produto('4310030')}),
+	'90.000', 'the pre-separations written under the trick are counted through their filter');
 is($node->safe_psql($db, q{SELECT estoque_cache_principal('4310063')}),
 	'4310062', 'the link written under the trick groups the codes');
 ec_verify_empty($node, $db, 'after the search_path trick');
