@@ -1189,9 +1189,9 @@ BEGIN
             MESSAGE = format('janela_critica_dias must be between 0 and horizonte_dias - 1 (%s), not %s', h - 1, j),
             HINT = 'The critical window is part of the horizon: D0..D(janela).';
     END IF;
-    IF m IS NULL OR m = 'NaN'::numeric THEN
+    IF m IS NULL OR m = 'NaN'::numeric OR m IN ('Infinity'::numeric, '-Infinity'::numeric) THEN
         RAISE EXCEPTION USING ERRCODE = 'invalid_parameter_value',
-            MESSAGE = 'estoque_minimo must be a number';
+            MESSAGE = 'estoque_minimo must be a finite number';
     END IF;
     BEGIN
         PERFORM now() AT TIME ZONE z;

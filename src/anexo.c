@@ -15,6 +15,7 @@
  */
 #include "postgres.h"
 
+#include "access/relation.h"
 #include "access/table.h"
 #include "catalog/pg_collation.h"
 #include "catalog/pg_type.h"
@@ -302,7 +303,16 @@ estoque_cache_checar_anexo(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED), errmsg("tabela must not be null")));
 	relid = PG_GETARG_OID(1);
 
-	rel = table_open(relid, AccessShareLock);
+	rel = try_relation_open(relid, AccessShareLock);
+	if (rel == NULL)
+		ereport(ERROR, (errcode(ERRCODE_UNDEFINED_TABLE),
+						errmsg("relation with OID %u does not exist", relid),
+						errhint("Pass the table by name, e.g. 'movimentacao_estoque'.")));
+	if (RelationGetNamespace(rel) == ec_schema_oid())
+		ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+						errmsg("\"%s\" is a table of estoque_cache itself",
+							   RelationGetRelationName(rel)),
+						errhint("Attach the application's tables, not the cache's.")));
 	if (rel->rd_rel->relkind != RELKIND_RELATION)
 		ereport(
 			ERROR,

@@ -933,6 +933,10 @@ estoque_cache_projecao(PG_FUNCTION_ARGS)
 	if (DATE_NOT_FINITE(cfg.hoje))
 		ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 						errmsg("data_base must be a finite date")));
+	if (!IS_VALID_DATE((int64) cfg.hoje + dias - 1))
+		ereport(ERROR, (errcode(ERRCODE_DATETIME_VALUE_OUT_OF_RANGE),
+						errmsg("the projection from data_base runs past the last valid date"),
+						errhint("Pass an earlier data_base or fewer dias.")));
 	grupos = carregar_grupos(produto, dias, &cfg);
 
 	hash_seq_init(&status, grupos);

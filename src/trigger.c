@@ -33,6 +33,7 @@
 #include "executor/tuptable.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
+#include "utils/datum.h"
 #include "utils/hsearch.h"
 #include "utils/memutils.h"
 #include "utils/numeric.h"
@@ -172,7 +173,14 @@ acumular(Tuplestorestate *ts, Relation rel, Anexo *anexo, int sinal, HTAB *delta
 			if (!nulo)
 				chave.data = DatumGetDateADT(conversao_aplicar(&anexo->conv_data, data));
 		}
+		/*
+		 * The slot's values live only until the next tuple is read (a
+		 * transition table larger than work_mem is read back from disk):
+		 * keep a copy of the quantity in the statement's context.
+		 */
 		quantidade = conversao_aplicar(&anexo->conv_quantidade, quantidade);
+		if (anexo->conv_quantidade.identidade)
+			quantidade = datumCopy(quantidade, false, -1);
 		if (sinal < 0)
 			quantidade = DirectFunctionCall1(numeric_uminus, quantidade);
 
@@ -357,7 +365,9 @@ coletar_codigos(List *codigos, Tuplestorestate *ts, Relation rel, AttrNumber att
 		Datum v = slot_getattr(slot, attnum, &nulo);
 
 		if (!nulo)
-			codigos = lappend(codigos, DatumGetPointer(conversao_aplicar(conv, v)));
+			/* copied: the slot's values do not outlive the next read */
+			codigos = lappend(codigos,
+							  DatumGetPointer(datumCopy(conversao_aplicar(conv, v), false, -1)));
 	}
 	ExecDropSingleTupleTableSlot(slot);
 	return codigos;
