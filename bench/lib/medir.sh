@@ -47,18 +47,67 @@ deadlocks() { # deadlocks db
 	valor postgres "SELECT deadlocks FROM pg_stat_database WHERE datname = '$1'"
 }
 
-# Server log position, and the lock waits / deadlocks logged since then for a
-# database (log_lock_waits is on with deadlock_timeout = 10ms in the bench
-# databases, so every lock wait longer than 10 ms leaves a line). Empty when
+# Server log position, and the lock waits logged since then in a database
+# (log_lock_waits is on with deadlock_timeout = 10ms in the bench databases, so
+# every lock wait longer than 10 ms leaves a "still waiting" line). Nothing when
 # the server log is not readable (an existing server).
 log_posicao() {
 	if [ -n "$SERVER_LOG" ] && [ -r "$SERVER_LOG" ]; then
 		stat -c %s "$SERVER_LOG"
 	fi
 }
-log_contar() { # log_contar posicao db padrao
-	[ -n "$1" ] || return 0
-	tail -c +$(($1 + 1)) "$SERVER_LOG" | grep -F "@$2 " | grep -c -F -- "$3"
+
+# Classifies the lock waits of a database logged since a position and records
+# them: esperas (all), esperas_cache (on a relation of the cache: the
+# extension's estoque_cache schema, or the PL/pgSQL variant's cache_produto),
+# esperas_linha (row locks: waiting for another transaction's row; the
+# workloads' own statements are plain INSERTs, so only a cache takes these),
+# esperas_app (relation-extension locks on the application's tables, which
+# happen without any cache too) and esperas_outras; one line per wait goes to
+# $RES/esperas.tsv (carga variante rep tipo relacao lock).
+#   log_esperas posicao db carga variante rep
+log_esperas() {
+	local pos=$1 db=$2 carga=$3 variante=$4 rep=$5 contagem
+	[ -n "$pos" ] || return 0
+	contagem=$(tail -c +$((pos + 1)) "$SERVER_LOG" | grep -F "@$db " | grep -F 'still waiting for' |
+		awk -v mapa="$RES/relacoes_$db.tsv" -v c="$carga" -v v="$variante" -v r="$rep" \
+			-v detalhe="$RES/esperas.tsv" '
+		BEGIN {
+			FS = "\t"
+			while ((getline l < mapa) > 0) { split(l, f, "\t"); nome[f[1]] = f[2]; cache[f[1]] = f[3] }
+			n["cache"] = n["linha"] = n["app"] = n["outras"] = 0
+		}
+		{
+			lock = $0; sub(/.*still waiting for /, "", lock); sub(/ after [0-9.]+ ms.*/, "", lock)
+			oid = ""
+			if (match(lock, /relation [0-9]+/)) oid = substr(lock, RSTART + 9, RLENGTH - 9)
+			alvo = (oid in nome) ? nome[oid] : (oid == "" ? "-" : "relation " oid)
+			if (lock ~ / on transaction / || lock ~ / on tuple /) tipo = "linha"
+			else if (oid != "" && cache[oid] == 1) tipo = "cache"
+			else if (lock ~ /on extension of relation/) tipo = "app"
+			else tipo = "outras"
+			n[tipo]++
+			gsub(/[0-9]+/, "N", lock)
+			printf "%s\t%s\t%s\t%s\t%s\t%s\n", c, v, r, tipo, alvo, lock >> detalhe
+		}
+		END { printf "%d %d %d %d %d\n", n["cache"] + n["linha"] + n["app"] + n["outras"], n["cache"], n["linha"], n["app"], n["outras"] }')
+	read -r -a contagem <<<"$contagem"
+	registrar "$carga" "$variante" "$rep" esperas "${contagem[0]:-0}"
+	registrar "$carga" "$variante" "$rep" esperas_cache "${contagem[1]:-0}"
+	registrar "$carga" "$variante" "$rep" esperas_linha "${contagem[2]:-0}"
+	registrar "$carga" "$variante" "$rep" esperas_app "${contagem[3]:-0}"
+	registrar "$carga" "$variante" "$rep" esperas_outras "${contagem[4]:-0}"
+}
+
+# Map of the relations of a bench database, for log_esperas: oid, name, and 1
+# for the cache's own relations.
+mapear_relacoes() { # mapear_relacoes db
+	"$PSQL" -X -q -At -F $'\t' -d "$1" -c "
+		SELECT c.oid, n.nspname || '.' || c.relname,
+		       (n.nspname = 'estoque_cache' OR c.relname LIKE 'cache\_produto%')::int
+		  FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+		 WHERE n.nspname NOT IN ('pg_catalog', 'information_schema', 'pg_toast')" \
+		>"$RES/relacoes_$1.tsv"
 }
 
 # Median and 95th percentile (nearest rank) of transaction latencies, in ms,
@@ -108,9 +157,7 @@ bench_pgbench() {
 	fi
 	pgbench_registrar "$carga" "$variante" "$rep" "$saida"
 	registrar "$carga" "$variante" "$rep" deadlocks $((dl1 - dl0))
-	if [ -n "$pos" ]; then
-		registrar "$carga" "$variante" "$rep" esperas "$(log_contar "$pos" "$db" 'still waiting for')"
-	fi
+	log_esperas "$pos" "$db" "$carga" "$variante" "$rep"
 	if [ "$comlog" = log ]; then
 		local m
 		read -r -a m < <(latencias "$RES/logs/$nome".*)
@@ -158,9 +205,7 @@ bench_tempo() {
 		return 1
 	fi
 	registrar "$carga" "$variante" "$rep" ms "$ms"
-	if [ -n "$pos" ]; then
-		registrar "$carga" "$variante" "$rep" esperas "$(log_contar "$pos" "$db" 'still waiting for')"
-	fi
+	log_esperas "$pos" "$db" "$carga" "$variante" "$rep"
 	printf '  %-22s %-12s rep %s: %s ms\n' "$carga" "$variante" "$rep" "$ms"
 }
 

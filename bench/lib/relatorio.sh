@@ -9,7 +9,7 @@ relatorio_markdown() {
 	[ -n "${SERVER_LOG:-}" ] && [ -r "$SERVER_LOG" ] && log_lido=1
 	awk -v img="$1" -v dir="$RES" -v log_lido="$log_lido" -f "$ROOT/bench/lib/relatorio.awk" \
 		"$RES/info.tsv" "$RES/resultados.tsv" "$RES/comandos.tsv" \
-		"$RES/verificacao.tsv" "$RES/verificacao_exemplos.tsv"
+		"$RES/verificacao.tsv" "$RES/verificacao_exemplos.tsv" "$RES/esperas.tsv"
 }
 
 # relatorio_graficos dir: bench_tps.png and bench_leitura.png from the data
