@@ -23,11 +23,13 @@
  */
 #include "postgres.h"
 
+#include "access/heapam.h"
 #include "access/table.h"
 #include "access/tableam.h"
 #include "catalog/pg_type.h"
 #include "commands/trigger.h"
 #include "common/hashfn.h"
+#include "access/xact.h"
 #include "executor/executor.h"
 #include "executor/spi.h"
 #include "executor/tuptable.h"
@@ -49,7 +51,8 @@ PG_FUNCTION_INFO_V1(estoque_cache_trg_codigos);
 /* Net change of one (code, date) within a statement. */
 typedef struct ChaveDelta
 {
-	const char *codigo;
+	const char *codigo; /* bytes of the code as text, not NUL-terminated */
+	int         tamanho;
 	DateADT     data;
 } ChaveDelta;
 
@@ -64,7 +67,8 @@ chave_hash(const void *key, Size keysize)
 {
 	const ChaveDelta *k = (const ChaveDelta *) key;
 
-	return hash_combine(string_hash(k->codigo, 0), murmurhash32((uint32) k->data));
+	return hash_combine(hash_bytes((const unsigned char *) k->codigo, k->tamanho),
+						murmurhash32((uint32) k->data));
 }
 
 static int
@@ -73,9 +77,9 @@ chave_comparar(const void *key1, const void *key2, Size keysize)
 	const ChaveDelta *a = (const ChaveDelta *) key1;
 	const ChaveDelta *b = (const ChaveDelta *) key2;
 
-	if (a->data != b->data)
+	if (a->data != b->data || a->tamanho != b->tamanho)
 		return 1;
-	return strcmp(a->codigo, b->codigo);
+	return memcmp(a->codigo, b->codigo, a->tamanho);
 }
 
 /* Check how a trigger function was called; complain like contrib/tcn. */
@@ -165,7 +169,13 @@ acumular(Tuplestorestate *ts, Relation rel, Anexo *anexo, int sinal, HTAB *delta
 			continue; /* nor does a NULL quantity */
 
 		antigo = MemoryContextSwitchTo(mcxt);
-		chave.codigo = TextDatumGetCString(conversao_aplicar(&anexo->conv_produto, codigo));
+		{
+			text *t = DatumGetTextPP(conversao_aplicar(&anexo->conv_produto, codigo));
+
+			/* points into the slot (or a fresh copy): copied below if kept */
+			chave.codigo = VARDATA_ANY(t);
+			chave.tamanho = VARSIZE_ANY_EXHDR(t);
+		}
 		chave.data = DATEVAL_NOBEGIN;
 		if (anexo->att_data != 0)
 		{
@@ -173,25 +183,50 @@ acumular(Tuplestorestate *ts, Relation rel, Anexo *anexo, int sinal, HTAB *delta
 			if (!nulo)
 				chave.data = DatumGetDateADT(conversao_aplicar(&anexo->conv_data, data));
 		}
+		quantidade = conversao_aplicar(&anexo->conv_quantidade, quantidade);
+
 		/*
 		 * The slot's values live only until the next tuple is read (a
 		 * transition table larger than work_mem is read back from disk):
-		 * keep a copy of the quantity in the statement's context.
+		 * a new entry keeps copies of the code and the quantity; an existing
+		 * one keeps the sum, which numeric_add/numeric_sub allocate anew.
 		 */
-		quantidade = conversao_aplicar(&anexo->conv_quantidade, quantidade);
-		if (anexo->conv_quantidade.identidade)
-			quantidade = datumCopy(quantidade, false, -1);
-		if (sinal < 0)
-			quantidade = DirectFunctionCall1(numeric_uminus, quantidade);
-
 		delta = hash_search(deltas, &chave, HASH_ENTER, &achou);
 		if (achou)
-			delta->quantidade = DirectFunctionCall2(numeric_add, delta->quantidade, quantidade);
+			delta->quantidade = DirectFunctionCall2(sinal < 0 ? numeric_sub : numeric_add,
+													delta->quantidade, quantidade);
 		else
-			delta->quantidade = quantidade;
+		{
+			char *copia = palloc(chave.tamanho + 1);
+
+			memcpy(copia, chave.codigo, chave.tamanho);
+			copia[chave.tamanho] = '\0';
+			delta->chave.codigo = copia;
+			delta->quantidade = sinal < 0 ? DirectFunctionCall1(numeric_uminus, quantidade)
+										  : datumCopy(quantidade, false, -1);
+		}
 		MemoryContextSwitchTo(antigo);
 	}
 	ExecDropSingleTupleTableSlot(slot);
+}
+
+#define LOTE_DELTAS 1000
+
+/* Insert a batch of slots into the delta heap at once, then their index entries. */
+static void
+gravar_lote(Relation rel, ResultRelInfo *rri, EState *estate, TupleTableSlot **slots, int n,
+			BulkInsertState bistate)
+{
+	if (n == 1)
+		simple_table_tuple_insert(rel, slots[0]);
+	else
+		table_multi_insert(rel, slots, n, GetCurrentCommandId(true), 0, bistate);
+	for (int i = 0; i < n; i++)
+	{
+		ExecInsertIndexTuples(rri, slots[i], estate, false, false, NULL, NIL);
+		ResetPerTupleExprContext(estate);
+		ExecClearTuple(slots[i]);
+	}
 }
 
 /*
@@ -205,20 +240,20 @@ acumular(Tuplestorestate *ts, Relation rel, Anexo *anexo, int sinal, HTAB *delta
 static void
 gravar_deltas(Anexo *anexo, HTAB *deltas)
 {
-	HASH_SEQ_STATUS status;
-	Delta          *delta;
-	Relation        rel = NULL;
-	ResultRelInfo  *rri = NULL;
-	EState         *estate = NULL;
-	TupleTableSlot *slot = NULL;
-	Datum           valores[6];
-	bool            nulos[6] = {0};
+	HASH_SEQ_STATUS  status;
+	Delta           *delta;
+	Relation         rel = NULL;
+	ResultRelInfo   *rri = NULL;
+	EState          *estate = NULL;
+	TupleTableSlot **slots = NULL;
+	BulkInsertState  bistate = NULL;
+	int              n = 0;
+	Datum            valores[6];
+	bool             nulos[6] = {0};
 
 	hash_seq_init(&status, deltas);
 	while ((delta = hash_seq_search(&status)) != NULL)
 	{
-		HeapTuple tuple;
-
 		if (numeric_e_zero(delta->quantidade))
 			continue;
 		if (rel == NULL)
@@ -228,24 +263,35 @@ gravar_deltas(Anexo *anexo, HTAB *deltas)
 			rri = makeNode(ResultRelInfo);
 			InitResultRelInfo(rri, rel, 1, NULL, 0);
 			ExecOpenIndices(rri, false);
-			slot = MakeSingleTupleTableSlot(RelationGetDescr(rel), &TTSOpsHeapTuple);
+			slots = palloc0(sizeof(TupleTableSlot *) * LOTE_DELTAS);
 			/* columns: codigo, anexo_id, data, fonte, quantidade, atualizado_em */
 			valores[1] = Int32GetDatum(anexo->anexo_id);
 			valores[3] = Int16GetDatum((int16) anexo->fonte);
 			valores[5] = TimestampTzGetDatum(GetCurrentTransactionStartTimestamp());
 		}
-		valores[0] = CStringGetTextDatum(delta->chave.codigo);
+		if (slots[n] == NULL)
+			slots[n] = MakeSingleTupleTableSlot(RelationGetDescr(rel), &TTSOpsHeapTuple);
+		valores[0] =
+			PointerGetDatum(cstring_to_text_with_len(delta->chave.codigo, delta->chave.tamanho));
 		valores[2] = DateADTGetDatum(delta->chave.data);
 		valores[4] = delta->quantidade;
-		tuple = heap_form_tuple(RelationGetDescr(rel), valores, nulos);
-		ExecStoreHeapTuple(tuple, slot, true);
-		simple_table_tuple_insert(rel, slot);
-		ExecInsertIndexTuples(rri, slot, estate, false, false, NULL, NIL);
-		ResetPerTupleExprContext(estate);
+		ExecStoreHeapTuple(heap_form_tuple(RelationGetDescr(rel), valores, nulos), slots[n], true);
+		if (++n == LOTE_DELTAS)
+		{
+			if (bistate == NULL)
+				bistate = GetBulkInsertState();
+			gravar_lote(rel, rri, estate, slots, n, bistate);
+			n = 0;
+		}
 	}
 	if (rel != NULL)
 	{
-		ExecDropSingleTupleTableSlot(slot);
+		if (n > 0)
+			gravar_lote(rel, rri, estate, slots, n, bistate);
+		for (int i = 0; i < LOTE_DELTAS && slots[i] != NULL; i++)
+			ExecDropSingleTupleTableSlot(slots[i]);
+		if (bistate != NULL)
+			FreeBulkInsertState(bistate);
 		ExecCloseIndices(rri);
 		FreeExecutorState(estate);
 		table_close(rel, RowExclusiveLock);
@@ -366,8 +412,8 @@ coletar_codigos(List *codigos, Tuplestorestate *ts, Relation rel, AttrNumber att
 
 		if (!nulo)
 			/* copied: the slot's values do not outlive the next read */
-			codigos = lappend(codigos,
-							  DatumGetPointer(datumCopy(conversao_aplicar(conv, v), false, -1)));
+			codigos =
+				lappend(codigos, DatumGetPointer(datumCopy(conversao_aplicar(conv, v), false, -1)));
 	}
 	ExecDropSingleTupleTableSlot(slot);
 	return codigos;
