@@ -20,7 +20,8 @@ relatorio_graficos() {
 	[ -s "$RES/tps.dat" ] && [ -s "$RES/latencia.dat" ] || return 1
 	reps=$(awk -F'\t' '$1 == "repeticoes" { print $2 }' "$RES/info.tsv")
 	gnuplot <<EOF_GNUPLOT >"$RES/gnuplot.log" 2>&1
-set terminal pngcairo size 900,520 font "DejaVu Sans,10"
+set terminal pngcairo size 900,540 font "DejaVu Sans,10" noenhanced
+set bmargin 4
 set output "$dir/bench_tps.png"
 set title "Movement INSERT transactions per second, median of $reps (higher is better)"
 set style data histograms
