@@ -91,14 +91,18 @@ typedef struct Grupo
 	bool        conhecido; /* any figure, link or name */
 } Grupo;
 
+#define SITUACAO_CRITICO 0
+#define SITUACAO_ATENCAO 1
+#define SITUACAO_OK      2
+
 /* What the day-by-day projection says about a group. */
 typedef struct Resumo
 {
-	Datum       previsao; /* min final over D0..D(janela) */
-	bool        tem_ruptura;
-	DateADT     data_ruptura;
-	bool        ruptura_na_janela;
-	const char *status;
+	Datum   previsao; /* min final over D0..D(janela) */
+	bool    tem_ruptura;
+	DateADT data_ruptura;
+	bool    ruptura_na_janela;
+	int     status; /* SITUACAO_CRITICO, SITUACAO_ATENCAO or SITUACAO_OK */
 } Resumo;
 
 static uint32
@@ -175,6 +179,8 @@ numeric_zero(void)
  * server running in UTC rolls over at the configured zone's midnight.
  * estoque_cache.config() exposes the same to SQL.
  */
+static Datum numeric_copia(Datum valor);
+
 static void
 carregar_config(Config *cfg)
 {
@@ -197,7 +203,7 @@ carregar_config(Config *cfg)
 		heap_deform_tuple(tup, desc, v, n);
 		cfg->horizonte = DatumGetInt32(v[1]);
 		cfg->janela = DatumGetInt32(v[2]);
-		cfg->estoque_minimo = datumCopy(v[3], false, -1);
+		cfg->estoque_minimo = numeric_copia(v[3]); /* 4-byte header: compared per group */
 		cfg->fuso = TextDatumGetCString(v[4]);
 	}
 	table_endscan(scan);
@@ -680,33 +686,28 @@ resumir(Grupo *g, Config *cfg, Resumo *r)
 	}
 	r->previsao = minimo;
 	if (r->ruptura_na_janela)
-		r->status = "CRÍTICO";
+		r->status = SITUACAO_CRITICO;
 	else if (r->tem_ruptura || comparar_numeric(minimo, cfg->estoque_minimo) < 0)
-		r->status = "ATENÇÃO";
+		r->status = SITUACAO_ATENCAO;
 	else
-		r->status = "OK";
+		r->status = SITUACAO_OK;
 }
 
 /* The status as a text datum, made once per backend for each of the three. */
 static Datum
-texto_status(const char *status)
+texto_status(int status)
 {
 	static Datum       feitos[3];
 	static const char *nomes[3] = {"CRÍTICO", "ATENÇÃO", "OK"};
 
-	for (int i = 0; i < 3; i++)
-		if (strcmp(status, nomes[i]) == 0)
-		{
-			if (feitos[i] == (Datum) 0)
-			{
-				MemoryContext antigo = MemoryContextSwitchTo(TopMemoryContext);
+	if (feitos[status] == (Datum) 0)
+	{
+		MemoryContext antigo = MemoryContextSwitchTo(TopMemoryContext);
 
-				feitos[i] = CStringGetTextDatum(nomes[i]);
-				MemoryContextSwitchTo(antigo);
-			}
-			return feitos[i];
-		}
-	return CStringGetTextDatum(status);
+		feitos[status] = CStringGetTextDatum(nomes[status]);
+		MemoryContextSwitchTo(antigo);
+	}
+	return feitos[status];
 }
 
 /* Whether a group has anything to show in the view. */
