@@ -184,10 +184,6 @@ CREATE FUNCTION @extschema@.estoque_cache_principal(produto text) RETURNS text
 CREATE FUNCTION @extschema@.estoque_cache_codigos(produto text) RETURNS text[]
     AS 'MODULE_PATHNAME', 'estoque_cache_codigos' LANGUAGE C STABLE STRICT;
 
-/* The date that counts as today (D0) in the configured time zone. */
-CREATE FUNCTION estoque_cache.hoje() RETURNS date
-    AS 'MODULE_PATHNAME', 'estoque_cache_hoje' LANGUAGE C STABLE;
-
 /* ------------------------------------------------------------------------
  * The view and the read functions
  * ------------------------------------------------------------------------ */
@@ -241,6 +237,20 @@ AS $$
     SELECT CASE fonte WHEN 'movimentacao' THEN 1 WHEN 'carteira' THEN 2
                       WHEN 'pre_separacao' THEN 3 WHEN 'separacao' THEN 4
                       WHEN 'producao' THEN 5 END::smallint
+$$;
+
+/*
+ * SQL expression for the date a source row is cached under: its date column
+ * for the dated sources ('-infinity' when NULL), '-infinity' for the others.
+ * Shared by the repairs and by verify, which must read the sources alike.
+ */
+CREATE FUNCTION estoque_cache.expressao_data(anx estoque_cache.anexo) RETURNS text
+    LANGUAGE sql IMMUTABLE
+    SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT CASE WHEN anx.fonte IN ('pre_separacao', 'separacao', 'producao')
+                THEN format('coalesce((%I)::date, ''-infinity''::date)', anx.data)
+                ELSE '''-infinity''::date' END
 $$;
 
 /* Schema-qualified, quoted name of a table. */
@@ -371,9 +381,7 @@ DECLARE
 BEGIN
     SELECT * INTO STRICT anx FROM estoque_cache.anexo WHERE anexo_id = p_anexo;
     PERFORM estoque_cache.travar_anexo(p_anexo);
-    data_expr := CASE WHEN anx.fonte IN ('pre_separacao', 'separacao', 'producao')
-                      THEN format('coalesce((%I)::date, ''-infinity''::date)', anx.data)
-                      ELSE '''-infinity''::date' END;
+    data_expr := estoque_cache.expressao_data(anx);
     EXECUTE format($sql$
         WITH fontes AS (
             SELECT (%1$I)::text COLLATE "C" AS codigo, %2$s AS data,
@@ -408,7 +416,7 @@ END;
 $$;
 
 /* After TRUNCATE of a quantity source: cancel its whole contribution. */
-CREATE FUNCTION estoque_cache.truncar_anexo(p_anexo integer, codigos text[] DEFAULT NULL)
+CREATE FUNCTION estoque_cache.truncar_anexo(p_anexo integer)
     RETURNS void
     LANGUAGE plpgsql
     SET search_path = pg_catalog, pg_temp
@@ -599,7 +607,7 @@ END;
 $$;
 
 /* Called by trg_codigos before a statement on a link table or a catalogue. */
-CREATE FUNCTION estoque_cache.travar_codigos(p_anexo integer, codigos text[])
+CREATE FUNCTION estoque_cache.travar_codigos(p_anexo integer)
     RETURNS void
     LANGUAGE plpgsql
     SET search_path = pg_catalog, pg_temp
@@ -1075,9 +1083,7 @@ BEGIN
                 'UNION ALL SELECT (%1$I)::text COLLATE "C", %2$s::smallint, %3$s, (%4$I)::numeric '
                 'FROM ONLY %5$s WHERE %1$I IS NOT NULL AND %4$I IS NOT NULL AND (%6$s) ',
                 anx.produto, estoque_cache.fonte_numero(anx.fonte),
-                CASE WHEN anx.fonte IN ('pre_separacao', 'separacao', 'producao')
-                     THEN format('coalesce((%I)::date, ''-infinity''::date)', anx.data)
-                     ELSE '''-infinity''::date' END,
+                estoque_cache.expressao_data(anx),
                 anx.quantidade, estoque_cache.nome_qualificado(anx.tabela),
                 coalesce(anx.filtro, 'true'));
         END IF;
@@ -1285,7 +1291,7 @@ REVOKE ALL ON ALL SEQUENCES IN SCHEMA estoque_cache FROM PUBLIC;
 REVOKE ALL ON ALL FUNCTIONS IN SCHEMA estoque_cache FROM PUBLIC;
 GRANT USAGE ON SCHEMA estoque_cache TO PUBLIC;
 GRANT EXECUTE ON FUNCTION estoque_cache.saldo_grupos(text, date, boolean),
-                          estoque_cache.config(), estoque_cache.hoje(),
+                          estoque_cache.config(),
                           estoque_cache.ordenar_codigos(text[]) TO PUBLIC;
 GRANT SELECT ON @extschema@.estoque_cache_saldo TO PUBLIC;
 

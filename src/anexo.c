@@ -309,10 +309,10 @@ estoque_cache_checar_anexo(PG_FUNCTION_ARGS)
 						errmsg("relation with OID %u does not exist", relid),
 						errhint("Pass the table by name, e.g. 'movimentacao_estoque'.")));
 	if (RelationGetNamespace(rel) == ec_schema_oid())
-		ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-						errmsg("\"%s\" is a table of estoque_cache itself",
-							   RelationGetRelationName(rel)),
-						errhint("Attach the application's tables, not the cache's.")));
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("\"%s\" is a table of estoque_cache itself", RelationGetRelationName(rel)),
+				 errhint("Attach the application's tables, not the cache's.")));
 	if (rel->rd_rel->relkind != RELKIND_RELATION)
 		ereport(
 			ERROR,

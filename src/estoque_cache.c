@@ -15,6 +15,7 @@
 #include "miscadmin.h"
 #include "utils/fmgrprotos.h"
 #include "utils/lsyscache.h"
+#include "utils/memutils.h"
 #include "utils/numeric.h"
 #include "utils/syscache.h"
 
@@ -124,11 +125,25 @@ ec_restaurar_usuario(Oid antigo_usuario, int antigo_contexto)
 	SetUserIdAndSecContext(antigo_usuario, antigo_contexto);
 }
 
+/* Numeric zero, made once per backend. */
+Datum
+numeric_zero(void)
+{
+	static Numeric zero = NULL;
+
+	if (zero == NULL)
+	{
+		MemoryContext antigo = MemoryContextSwitchTo(TopMemoryContext);
+
+		zero = int64_to_numeric(0);
+		MemoryContextSwitchTo(antigo);
+	}
+	return NumericGetDatum(zero);
+}
+
 /* True if a numeric datum is zero. */
 bool
 numeric_e_zero(Datum valor)
 {
-	Numeric zero = int64_to_numeric(0);
-
-	return DatumGetInt32(DirectFunctionCall2(numeric_cmp, valor, NumericGetDatum(zero))) == 0;
+	return DatumGetInt32(DirectFunctionCall2(numeric_cmp, valor, numeric_zero())) == 0;
 }

@@ -82,6 +82,7 @@ extern Oid          ec_relid(const char *relname);
 extern Oid          ec_dono(void);
 extern void         ec_trocar_usuario(Oid *antigo_usuario, int *antigo_contexto);
 extern void         ec_restaurar_usuario(Oid antigo_usuario, int antigo_contexto);
+extern Datum        numeric_zero(void);
 extern bool         numeric_e_zero(Datum valor);
 
 /* filtro.c */

@@ -39,7 +39,6 @@
 #include "access/tableam.h"
 #include "catalog/pg_type.h"
 #include "common/hashfn.h"
-#include "executor/spi.h"
 #include "funcapi.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
@@ -60,7 +59,6 @@ PG_FUNCTION_INFO_V1(estoque_cache_saldo_grupos);
 PG_FUNCTION_INFO_V1(estoque_cache_projecao);
 PG_FUNCTION_INFO_V1(estoque_cache_principal);
 PG_FUNCTION_INFO_V1(estoque_cache_codigos);
-PG_FUNCTION_INFO_V1(estoque_cache_hoje);
 PG_FUNCTION_INFO_V1(estoque_cache_config);
 PG_FUNCTION_INFO_V1(estoque_cache_saldo_produto);
 PG_FUNCTION_INFO_V1(estoque_cache_produto);
@@ -131,8 +129,6 @@ criar_hash(const char *nome, Size entrysize, long n)
 	return hash_create(nome, n, &ctl, HASH_ELEM | HASH_FUNCTION | HASH_COMPARE | HASH_CONTEXT);
 }
 
-static Datum numeric_zero(void);
-
 static Datum
 zero_se_nulo(Datum valor)
 {
@@ -149,22 +145,6 @@ static bool
 negativo(Datum valor)
 {
 	return comparar_numeric(valor, numeric_zero()) < 0;
-}
-
-/* Numeric zero, made once per backend. */
-static Datum
-numeric_zero(void)
-{
-	static Numeric zero = NULL;
-
-	if (zero == NULL)
-	{
-		MemoryContext antigo = MemoryContextSwitchTo(TopMemoryContext);
-
-		zero = int64_to_numeric(0);
-		MemoryContextSwitchTo(antigo);
-	}
-	return NumericGetDatum(zero);
 }
 
 /* Defaults of the settings, used while estoque_cache.configuracao is empty. */
@@ -301,13 +281,11 @@ varrer(const char *tabela, const char *indice, AttrNumber coluna, Datum chave, V
 /* State of one load. */
 typedef struct Carga
 {
-	HTAB       *grupos;  /* principal -> Grupo */
-	HTAB       *membros; /* codigo -> principal, codes in groups of 2+ */
-	Config     *cfg;
-	int         dias;
-	const char *produto; /* one group, or NULL for all */
-	List       *codigos; /* members of that group (char *) */
-	HTAB       *nomes;   /* codigo -> nome */
+	HTAB   *grupos;  /* principal -> Grupo */
+	HTAB   *membros; /* codigo -> principal, codes in groups of 2+ */
+	Config *cfg;
+	int     dias;
+	HTAB   *nomes; /* codigo -> nome */
 } Carga;
 
 typedef struct ParTexto
@@ -328,6 +306,14 @@ numeric_copia(Datum valor)
 	if (VARATT_IS_EXTENDED(v))
 		return PointerGetDatum(PG_DETOAST_DATUM_COPY(valor));
 	return datumCopy(valor, false, -1);
+}
+
+/* Add a scanned quantity to an accumulator that may still be empty. */
+static void
+somar(Datum *acumulado, Datum valor)
+{
+	*acumulado = *acumulado == (Datum) 0 ? numeric_copia(valor)
+										 : DirectFunctionCall2(numeric_add, *acumulado, valor);
 }
 
 /* estoque_cache.grupo row: codigo, principal. */
@@ -376,9 +362,7 @@ visitar_figura(Datum *valores, bool *nulos, void *arg)
 	if (fonte < FONTE_MOVIMENTACAO || fonte > FONTE_PRODUCAO)
 		return;
 	if (fonte != FONTE_PRODUCAO)
-		g->total[fonte] = g->total[fonte] == (Datum) 0
-							  ? numeric_copia(q)
-							  : DirectFunctionCall2(numeric_add, g->total[fonte], q);
+		somar(&g->total[fonte], q);
 
 	if (fonte == FONTE_PRE_SEPARACAO || fonte == FONTE_SEPARACAO)
 	{
@@ -388,9 +372,7 @@ visitar_figura(Datum *valores, bool *nulos, void *arg)
 		{
 			if (g->saida == NULL)
 				g->saida = palloc0(sizeof(Datum) * carga->dias);
-			g->saida[dia] = g->saida[dia] == (Datum) 0
-								? numeric_copia(q)
-								: DirectFunctionCall2(numeric_add, g->saida[dia], q);
+			somar(&g->saida[dia], q);
 		}
 	}
 	else if (fonte == FONTE_PRODUCAO && !DATE_NOT_FINITE(data) && data >= cfg->hoje)
@@ -401,9 +383,7 @@ visitar_figura(Datum *valores, bool *nulos, void *arg)
 		{
 			if (g->producao == NULL)
 				g->producao = palloc0(sizeof(Datum) * carga->dias);
-			g->producao[dia] = g->producao[dia] == (Datum) 0
-								   ? numeric_copia(q)
-								   : DirectFunctionCall2(numeric_add, g->producao[dia], q);
+			somar(&g->producao[dia], q);
 		}
 	}
 }
@@ -543,6 +523,39 @@ nomear(Grupo *g, HTAB *nomes)
 }
 
 /*
+ * The group of `produto` from estoque_cache.grupo, by index: fills `membros`
+ * (code -> principal) and returns the member codes, or NIL when the code is
+ * in no group of two or more; *principal is the group's principal (the code
+ * itself for a group of one).
+ */
+static List *
+membros_do_grupo(const char *produto, HTAB *membros, char **principal)
+{
+	Carga           carga;
+	ParTexto       *par;
+	HASH_SEQ_STATUS st;
+	List           *lista = NIL;
+
+	memset(&carga, 0, sizeof(carga));
+	carga.membros = membros;
+	varrer("grupo", "grupo_pkey", 1, CStringGetTextDatum(produto), visitar_grupo, &carga);
+	par = hash_search(membros, &produto, HASH_FIND, NULL);
+	if (par == NULL)
+	{
+		*principal = pstrdup(produto);
+		return NIL;
+	}
+	*principal = par->valor;
+	/* every member, the code itself included, points to the same principal */
+	varrer("grupo", "grupo_principal_idx", 2, CStringGetTextDatum(*principal), visitar_grupo,
+		   &carga);
+	hash_seq_init(&st, membros);
+	while ((par = hash_seq_search(&st)) != NULL)
+		lista = lappend(lista, par->chave);
+	return lista;
+}
+
+/*
  * Read groups into a hash keyed by principal: the group of `produto`, or all
  * of them.  Day arrays have `dias` entries from cfg->hoje.  Reads the cache
  * tables directly in the active snapshot, by index for one group.
@@ -560,41 +573,21 @@ carregar_grupos(const char *produto, int dias, Config *cfg)
 	carga.nomes = criar_hash("estoque_cache nomes", sizeof(ParTexto), produto ? 8 : 4096);
 	carga.cfg = cfg;
 	carga.dias = dias;
-	carga.produto = produto;
 
 	if (produto != NULL)
 	{
-		Datum       chave = CStringGetTextDatum(produto);
-		ParTexto   *par;
-		const char *principal;
-		ListCell   *lc;
+		char     *principal;
+		List     *codigos = membros_do_grupo(produto, carga.membros, &principal);
+		ListCell *lc;
 
-		/* the code's group: its principal, then every member */
-		varrer("grupo", "grupo_pkey", 1, chave, visitar_grupo, &carga);
-		par = hash_search(carga.membros, &produto, HASH_FIND, NULL);
-		principal = par ? par->valor : produto;
-		if (par != NULL)
-		{
-			hash_destroy(carga.membros);
-			carga.membros = criar_hash("estoque_cache membros", sizeof(ParTexto), 8);
-			varrer("grupo", "grupo_principal_idx", 2, CStringGetTextDatum(principal), visitar_grupo,
-				   &carga);
-		}
 		g = grupo_entrar(carga.grupos, principal);
-		if (hash_get_num_entries(carga.membros) > 0)
-		{
-			HASH_SEQ_STATUS st;
-
-			hash_seq_init(&st, carga.membros);
-			while ((par = hash_seq_search(&st)) != NULL)
-				carga.codigos = lappend(carga.codigos, par->chave);
+		if (codigos != NIL)
 			g->conhecido = true;
-		}
 		else
-			carga.codigos = list_make1(pstrdup(produto));
-		g->codigos = array_ordenado(carga.codigos);
+			codigos = list_make1(pstrdup(produto));
+		g->codigos = array_ordenado(codigos);
 
-		foreach (lc, carga.codigos)
+		foreach (lc, codigos)
 		{
 			Datum c = CStringGetTextDatum((char *) lfirst(lc));
 
@@ -697,12 +690,12 @@ resumir(Grupo *g, Config *cfg, Resumo *r)
 static Datum
 texto_status(int status)
 {
-	static Datum       feitos[3];
-	static const char *nomes[3] = {"CRÍTICO", "ATENÇÃO", "OK"};
+	static Datum feitos[3];
 
 	if (feitos[status] == (Datum) 0)
 	{
-		MemoryContext antigo = MemoryContextSwitchTo(TopMemoryContext);
+		static const char *nomes[3] = {"CRÍTICO", "ATENÇÃO", "OK"};
+		MemoryContext      antigo = MemoryContextSwitchTo(TopMemoryContext);
 
 		feitos[status] = CStringGetTextDatum(nomes[status]);
 		MemoryContextSwitchTo(antigo);
@@ -715,13 +708,11 @@ static bool
 tem_algo(Grupo *g, int dias)
 {
 	for (int f = FONTE_MOVIMENTACAO; f <= FONTE_SEPARACAO; f++)
-		if (g->total[f] != (Datum) 0 && comparar_numeric(g->total[f], numeric_zero()) != 0)
+		if (g->total[f] != (Datum) 0 && !numeric_e_zero(g->total[f]))
 			return true;
 	for (int d = 0; d < dias; d++)
-		if ((g->saida && g->saida[d] != (Datum) 0 &&
-			 comparar_numeric(g->saida[d], numeric_zero()) != 0) ||
-			(g->producao && g->producao[d] != (Datum) 0 &&
-			 comparar_numeric(g->producao[d], numeric_zero()) != 0))
+		if ((g->saida && g->saida[d] != (Datum) 0 && !numeric_e_zero(g->saida[d])) ||
+			(g->producao && g->producao[d] != (Datum) 0 && !numeric_e_zero(g->producao[d])))
 			return true;
 	return false;
 }
@@ -755,14 +746,7 @@ valores_grupo(Grupo *g, Config *cfg, Datum *valores, bool *nulos)
 		valores[1] = CStringGetTextDatum(g->nome);
 	else
 		nulos[1] = true;
-	if (g->codigos != (Datum) 0)
-		valores[2] = g->codigos;
-	else
-	{
-		Datum um = CStringGetTextDatum(g->principal);
-
-		valores[2] = PointerGetDatum(construct_array(&um, 1, TEXTOID, -1, false, TYPALIGN_INT));
-	}
+	valores[2] = g->codigos; /* carregar_grupos fills it for every group */
 	for (int f = FONTE_MOVIMENTACAO; f <= FONTE_SEPARACAO; f++)
 		valores[2 + f] = zero_se_nulo(g->total[f]);
 	disponivel = valores[3];
@@ -899,6 +883,41 @@ estoque_cache_saldo_produto(PG_FUNCTION_ARGS)
 	return (Datum) 0;
 }
 
+/* The group of one code, or NULL when the cache does not know the code. */
+static Grupo *
+carregar_um_grupo(const char *produto, int dias, Config *cfg)
+{
+	HTAB           *grupos = carregar_grupos(produto, dias, cfg);
+	HASH_SEQ_STATUS status;
+	Grupo          *g;
+
+	hash_seq_init(&status, grupos);
+	g = hash_seq_search(&status);
+	if (g != NULL)
+		hash_seq_term(&status);
+	return g != NULL && g->conhecido ? g : NULL;
+}
+
+/* One day of a group's projection. */
+typedef struct DiaProjecao
+{
+	Datum inicial;
+	Datum saida;
+	Datum producao;
+	Datum final;
+} DiaProjecao;
+
+/* Day d, starting from `inicial` (the previous day's final stock). */
+static void
+projetar_dia(Grupo *g, int d, Datum inicial, DiaProjecao *dia)
+{
+	dia->inicial = inicial;
+	dia->saida = zero_se_nulo(g->saida ? g->saida[d] : (Datum) 0);
+	dia->producao = zero_se_nulo(g->producao ? g->producao[d] : (Datum) 0);
+	dia->final = DirectFunctionCall2(
+		numeric_add, DirectFunctionCall2(numeric_sub, inicial, dia->saida), dia->producao);
+}
+
 /*
  * estoque_cache_projecao(produto text, dias int, data_base date)
  *
@@ -909,14 +928,12 @@ estoque_cache_saldo_produto(PG_FUNCTION_ARGS)
 Datum
 estoque_cache_projecao(PG_FUNCTION_ARGS)
 {
-	ReturnSetInfo  *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
-	char           *produto;
-	int             dias;
-	Config          cfg;
-	HTAB           *grupos;
-	HASH_SEQ_STATUS status;
-	Grupo          *g;
-	Datum           corrente;
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	char          *produto;
+	int            dias;
+	Config         cfg;
+	Grupo         *g;
+	Datum          corrente;
 
 	InitMaterializedSRF(fcinfo, 0);
 	if (PG_ARGISNULL(0))
@@ -938,32 +955,26 @@ estoque_cache_projecao(PG_FUNCTION_ARGS)
 		ereport(ERROR, (errcode(ERRCODE_DATETIME_VALUE_OUT_OF_RANGE),
 						errmsg("the projection from data_base runs past the last valid date"),
 						errhint("Pass an earlier data_base or fewer dias.")));
-	grupos = carregar_grupos(produto, dias, &cfg);
-
-	hash_seq_init(&status, grupos);
-	g = hash_seq_search(&status);
-	if (g != NULL)
-		hash_seq_term(&status);
-	if (g == NULL || !g->conhecido)
+	g = carregar_um_grupo(produto, dias, &cfg);
+	if (g == NULL)
 		return (Datum) 0;
 
 	corrente = zero_se_nulo(g->total[FONTE_MOVIMENTACAO]);
 	for (int d = 0; d < dias; d++)
 	{
-		Datum valores[6];
-		bool  nulos[6] = {0};
-		Datum saida = zero_se_nulo(g->saida ? g->saida[d] : (Datum) 0);
-		Datum producao = zero_se_nulo(g->producao ? g->producao[d] : (Datum) 0);
+		Datum       valores[6];
+		bool        nulos[6] = {0};
+		DiaProjecao dia;
 
+		projetar_dia(g, d, corrente, &dia);
 		valores[0] = Int32GetDatum(d);
 		valores[1] = DateADTGetDatum(cfg.hoje + d);
-		valores[2] = corrente;
-		valores[3] = saida;
-		valores[4] = producao;
-		corrente = DirectFunctionCall2(numeric_add,
-									   DirectFunctionCall2(numeric_sub, corrente, saida), producao);
-		valores[5] = corrente;
+		valores[2] = dia.inicial;
+		valores[3] = dia.saida;
+		valores[4] = dia.producao;
+		valores[5] = dia.final;
 		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, valores, nulos);
+		corrente = dia.final;
 	}
 	return (Datum) 0;
 }
@@ -972,32 +983,13 @@ estoque_cache_projecao(PG_FUNCTION_ARGS)
 static void
 resolver_grupo(text *produto, Datum *principal, Datum *codigos)
 {
-	Carga     carga;
-	char     *codigo = text_to_cstring(produto);
-	ParTexto *par;
-	List     *lista = NIL;
+	char *codigo = text_to_cstring(produto);
+	char *p;
+	List *lista =
+		membros_do_grupo(codigo, criar_hash("estoque_cache membros", sizeof(ParTexto), 8), &p);
 
-	memset(&carga, 0, sizeof(carga));
-	carga.membros = criar_hash("estoque_cache membros", sizeof(ParTexto), 8);
-	varrer("grupo", "grupo_pkey", 1, PointerGetDatum(produto), visitar_grupo, &carga);
-	par = hash_search(carga.membros, &codigo, HASH_FIND, NULL);
-	if (par == NULL)
-	{
-		*principal = PointerGetDatum(produto);
-		*codigos = array_ordenado(list_make1(codigo));
-		return;
-	}
-	*principal = CStringGetTextDatum(par->valor);
-	varrer("grupo", "grupo_principal_idx", 2, *principal, visitar_grupo, &carga);
-	{
-		HASH_SEQ_STATUS st;
-
-		hash_seq_init(&st, carga.membros);
-		while ((par = hash_seq_search(&st)) != NULL)
-			if (strcmp(par->valor, TextDatumGetCString(*principal)) == 0)
-				lista = lappend(lista, par->chave);
-	}
-	*codigos = array_ordenado(lista);
+	*principal = CStringGetTextDatum(p);
+	*codigos = array_ordenado(lista != NIL ? lista : list_make1(codigo));
 }
 
 /* estoque_cache_principal(produto text) returns text */
@@ -1108,8 +1100,6 @@ estoque_cache_produto(PG_FUNCTION_ARGS)
 										   NUMERICOID, DATEOID,    TEXTOID,      TIMESTAMPTZOID};
 	char            *produto = text_to_cstring(PG_GETARG_TEXT_PP(0));
 	Config           cfg;
-	HTAB            *grupos;
-	HASH_SEQ_STATUS  status;
 	Grupo           *g;
 	Datum            valores[NUM_COLUNAS];
 	bool             nulos[NUM_COLUNAS];
@@ -1117,12 +1107,8 @@ estoque_cache_produto(PG_FUNCTION_ARGS)
 	Datum            corrente;
 
 	carregar_config(&cfg);
-	grupos = carregar_grupos(produto, cfg.horizonte, &cfg);
-	hash_seq_init(&status, grupos);
-	g = hash_seq_search(&status);
-	if (g != NULL)
-		hash_seq_term(&status);
-	if (g == NULL || !g->conhecido)
+	g = carregar_um_grupo(produto, cfg.horizonte, &cfg);
+	if (g == NULL)
 		PG_RETURN_NULL();
 
 	valores_grupo(g, &cfg, valores, nulos);
@@ -1139,34 +1125,22 @@ estoque_cache_produto(PG_FUNCTION_ARGS)
 	corrente = zero_se_nulo(g->total[FONTE_MOVIMENTACAO]);
 	for (int d = 0; d < cfg.horizonte; d++)
 	{
-		Datum saida = zero_se_nulo(g->saida ? g->saida[d] : (Datum) 0);
-		Datum producao = zero_se_nulo(g->producao ? g->producao[d] : (Datum) 0);
-		Datum final = DirectFunctionCall2(
-			numeric_add, DirectFunctionCall2(numeric_sub, corrente, saida), producao);
+		DiaProjecao dia;
 
+		projetar_dia(g, d, corrente, &dia);
 		appendStringInfo(&buf, "%s{\"dia\": %d, \"data\": ", d > 0 ? ", " : "", d);
 		json_valor(&buf, DateADTGetDatum(cfg.hoje + d), false, DATEOID);
 		appendStringInfoString(&buf, ", \"estoque_inicial\": ");
-		json_valor(&buf, corrente, false, NUMERICOID);
+		json_valor(&buf, dia.inicial, false, NUMERICOID);
 		appendStringInfoString(&buf, ", \"saida_prevista\": ");
-		json_valor(&buf, saida, false, NUMERICOID);
+		json_valor(&buf, dia.saida, false, NUMERICOID);
 		appendStringInfoString(&buf, ", \"producao_programada\": ");
-		json_valor(&buf, producao, false, NUMERICOID);
+		json_valor(&buf, dia.producao, false, NUMERICOID);
 		appendStringInfoString(&buf, ", \"estoque_final\": ");
-		json_valor(&buf, final, false, NUMERICOID);
+		json_valor(&buf, dia.final, false, NUMERICOID);
 		appendStringInfoChar(&buf, '}');
-		corrente = final;
+		corrente = dia.final;
 	}
 	appendStringInfoString(&buf, "]}");
 	PG_RETURN_DATUM(DirectFunctionCall1(jsonb_in, CStringGetDatum(buf.data)));
-}
-
-/* estoque_cache.hoje(): D0, today in the configured time zone. */
-Datum
-estoque_cache_hoje(PG_FUNCTION_ARGS)
-{
-	Config cfg;
-
-	carregar_config(&cfg);
-	PG_RETURN_DATEADT(cfg.hoje);
 }

@@ -455,8 +455,7 @@ estoque_cache_trg_codigos(PG_FUNCTION_ARGS)
 		 * statement locks any row of the table: taken in the AFTER trigger,
 		 * it would let two changers each hold a row the other needs.
 		 */
-		chamar_sincronizacao("SELECT estoque_cache.travar_codigos($1, $2)", anexo_id, (Datum) 0,
-							 true);
+		chamar_sincronizacao("SELECT estoque_cache.travar_codigos($1)", anexo_id, (Datum) 0, true);
 		ec_restaurar_usuario(usuario, contexto);
 		return PointerGetDatum(NULL);
 	}
