@@ -280,8 +280,11 @@ if command -v script >/dev/null 2>&1; then
 		local input=$1 cmd q
 		shift
 		printf -v q '%q ' "$CLI" "$@"
-		cmd="PGDATABASE=$DB TERM=xterm timeout 120 $q"
-		printf '%s' "$input" | timeout 150 script -qec "$cmd" /dev/null \
+		# script(1) runs the command with $SHELL, which may fork instead of
+		# exec; timeout must then stay in the terminal's foreground process
+		# group (--foreground), or the tool's read of the terminal stops it.
+		cmd="PGDATABASE=$DB TERM=xterm timeout --foreground 120 $q"
+		printf '%s' "$input" | SHELL=/bin/sh timeout 150 script -qec "$cmd" /dev/null \
 			>"$T/out" 2>"$T/err"
 		RC=$?
 		LAST_CMD="(on a terminal) estoque-cache $*"
