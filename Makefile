@@ -9,6 +9,7 @@ OBJS = \
 	src/trigger.o \
 	src/filtro.o \
 	src/projecao.o \
+	src/lista.o \
 	src/worker.o
 
 DATA = $(wildcard sql/estoque_cache--*.sql)

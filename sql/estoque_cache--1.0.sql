@@ -38,14 +38,18 @@ ALTER TABLE estoque_cache.anexo
     ALTER COLUMN anexo_id SET DEFAULT pg_catalog.nextval('estoque_cache.anexo_id_seq');
 
 /*
- * Rows whose UPDATE serialises the link changes (READ COMMITTED: waits;
- * REPEATABLE READ: a serialization failure instead of a stale recomputation).
+ * Version rows.  'unificacao': its UPDATE serialises the link changes (READ
+ * COMMITTED: waits; REPEATABLE READ: a serialization failure instead of a
+ * stale recomputation).  'saldo': bumped by every transaction that writes
+ * estoque_cache.saldo (the folds, a detach).  With anexo.versao they let a
+ * reader tell, in its own snapshot, that saldo, grupo and nome are as they
+ * were when it last read them (see src/lista.c).
  */
 CREATE TABLE estoque_cache.trava (
     nome   text PRIMARY KEY,
     versao bigint NOT NULL DEFAULT 0
 );
-INSERT INTO estoque_cache.trava (nome) VALUES ('unificacao');
+INSERT INTO estoque_cache.trava (nome) VALUES ('unificacao'), ('saldo');
 
 /* Settings; absent row = defaults.  One row at most. */
 CREATE TABLE estoque_cache.configuracao (
@@ -282,6 +286,14 @@ AS $$
     UPDATE estoque_cache.trava SET versao = versao + 1 WHERE nome = 'unificacao'
 $$;
 
+/* Called by every transaction that writes estoque_cache.saldo. */
+CREATE FUNCTION estoque_cache.versao_saldo() RETURNS void
+    LANGUAGE sql
+    SET search_path = pg_catalog, pg_temp
+AS $$
+    UPDATE estoque_cache.trava SET versao = versao + 1 WHERE nome = 'saldo'
+$$;
+
 /* Write one line of the operations log. */
 CREATE FUNCTION estoque_cache.registrar(operacao text, argumento text, inicio timestamptz,
                                         linhas bigint, detalhe jsonb DEFAULT NULL)
@@ -337,7 +349,10 @@ BEGIN
     )
     SELECT coalesce(sum(n), 0) INTO movidas FROM somas;
 
-    DELETE FROM estoque_cache.saldo WHERE quantidade = 0;
+    IF movidas > 0 THEN
+        DELETE FROM estoque_cache.saldo WHERE quantidade = 0;
+        PERFORM estoque_cache.versao_saldo();
+    END IF;
     RETURN movidas;
 END;
 $$;
@@ -859,11 +874,14 @@ BEGIN
         EXECUTE format('DROP TRIGGER IF EXISTS estoque_cache_upd ON %s', alvo);
         EXECUTE format('DROP TRIGGER IF EXISTS estoque_cache_del ON %s', alvo);
         EXECUTE format('DROP TRIGGER IF EXISTS estoque_cache_trunc ON %s', alvo);
-        EXECUTE format('DROP TRIGGER IF EXISTS estoque_cache_trava ON %s', alvo);
+        IF anx.fonte IN ('unificacao', 'produtos') THEN
+            EXECUTE format('DROP TRIGGER IF EXISTS estoque_cache_trava ON %s', alvo);
+        END IF;
     END IF;
     -- no fold may move this attachment's deltas while they are removed
     PERFORM pg_advisory_xact_lock(4532, 0);
     PERFORM estoque_cache.travar_anexo(p_anexo);
+    PERFORM estoque_cache.versao_saldo();
     DELETE FROM estoque_cache.saldo WHERE anexo_id = p_anexo;
     GET DIAGNOSTICS k = ROW_COUNT; n := n + k;
     DELETE FROM estoque_cache.delta WHERE anexo_id = p_anexo;

@@ -43,6 +43,7 @@ static const struct
 void
 _PG_init(void)
 {
+	lista_registrar();
 	ec_worker_registrar();
 }
 

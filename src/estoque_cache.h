@@ -95,7 +95,10 @@ extern void   conversao_preparar(Conversao *conv, Oid tipo_origem, Oid tipo_dest
 								 MemoryContext mcxt);
 extern Datum  conversao_aplicar(Conversao *conv, Datum valor);
 
-/* worker.c */
+/* lista.c */
+extern void lista_registrar(void);
+
+/* worker.c (defines the settings' prefix as reserved: called last) */
 extern void ec_worker_registrar(void);
 
 #endif /* ESTOQUE_CACHE_H */

@@ -54,6 +54,7 @@
 #include "utils/timestamp.h"
 
 #include "estoque_cache.h"
+#include "leitura.h"
 
 PG_FUNCTION_INFO_V1(estoque_cache_saldo_grupos);
 PG_FUNCTION_INFO_V1(estoque_cache_projecao);
@@ -62,32 +63,6 @@ PG_FUNCTION_INFO_V1(estoque_cache_codigos);
 PG_FUNCTION_INFO_V1(estoque_cache_config);
 PG_FUNCTION_INFO_V1(estoque_cache_saldo_produto);
 PG_FUNCTION_INFO_V1(estoque_cache_produto);
-
-#define NUM_TOTAIS (FONTE_PRODUCAO + 1)
-
-/* Settings, as estoque_cache.config() gives them. */
-typedef struct Config
-{
-	int     horizonte;
-	int     janela;
-	Datum   estoque_minimo; /* numeric */
-	char   *fuso;
-	DateADT hoje;
-} Config;
-
-/* One group being read. */
-typedef struct Grupo
-{
-	char       *principal; /* hash key */
-	Datum       codigos;   /* text[] of members, ordered */
-	char       *nome;
-	Datum       total[NUM_TOTAIS]; /* numeric, (Datum) 0 when none */
-	Datum      *saida;             /* per day, (Datum) 0 when none */
-	Datum      *producao;
-	bool        tem_atualizado;
-	TimestampTz atualizado_em;
-	bool        conhecido; /* any figure, link or name */
-} Grupo;
 
 #define SITUACAO_CRITICO 0
 #define SITUACAO_ATENCAO 1
@@ -116,7 +91,7 @@ texto_comparar(const void *key1, const void *key2, Size keysize)
 }
 
 /* A hash keyed by a C string pointer (the string lives in the caller's context). */
-static HTAB *
+HTAB *
 criar_hash(const char *nome, Size entrysize, long n)
 {
 	HASHCTL ctl;
@@ -161,7 +136,7 @@ negativo(Datum valor)
  */
 static Datum numeric_copia(Datum valor);
 
-static void
+void
 carregar_config(Config *cfg)
 {
 	Relation      rel = table_open(ec_relid("configuracao"), AccessShareLock);
@@ -208,7 +183,7 @@ grupo_entrar_hash(HTAB *grupos, const char *principal, uint32 hash)
 	return g;
 }
 
-static Grupo *
+Grupo *
 grupo_entrar(HTAB *grupos, const char *principal)
 {
 	return grupo_entrar_hash(grupos, principal, string_hash(principal, 0));
@@ -218,7 +193,7 @@ grupo_entrar(HTAB *grupos, const char *principal)
  * A text datum as a C string, in buf when it fits (the scans below look up
  * one code per tuple; most codes are short).
  */
-static char *
+char *
 texto_em(Datum valor, char *buf, Size tamanho)
 {
 	text *t = DatumGetTextPP(valor);
@@ -235,9 +210,7 @@ texto_em(Datum valor, char *buf, Size tamanho)
  * (indexname NULL) or the rows whose first indexed column equals `chave`.
  * Runs the callback on each tuple's deformed values.
  */
-typedef void (*VisitaTupla)(Datum *valores, bool *nulos, void *arg);
-
-static void
+void
 varrer(const char *tabela, const char *indice, AttrNumber coluna, Datum chave, VisitaTupla visita,
 	   void *arg)
 {
@@ -278,22 +251,6 @@ varrer(const char *tabela, const char *indice, AttrNumber coluna, Datum chave, V
 	pfree(nulos);
 }
 
-/* State of one load. */
-typedef struct Carga
-{
-	HTAB   *grupos;  /* principal -> Grupo */
-	HTAB   *membros; /* codigo -> principal, codes in groups of 2+ */
-	Config *cfg;
-	int     dias;
-	HTAB   *nomes; /* codigo -> nome */
-} Carga;
-
-typedef struct ParTexto
-{
-	char *chave;
-	char *valor;
-} ParTexto;
-
 /*
  * A private copy of a numeric from a scanned tuple, with a 4-byte header so
  * that the numeric functions do not copy it again on every operation.
@@ -333,27 +290,20 @@ visitar_grupo(Datum *valores, bool *nulos, void *arg)
 	}
 }
 
-/* estoque_cache.saldo / delta row: codigo, anexo_id, data, fonte, quantidade, atualizado_em. */
-static void
-visitar_figura(Datum *valores, bool *nulos, void *arg)
+/*
+ * Add one row of estoque_cache.saldo or estoque_cache.delta (codigo,
+ * anexo_id, data, fonte, quantidade, atualizado_em) to its group.  Day
+ * arrays have `dias` entries from cfg->hoje.  Never changes a numeric in
+ * place: accumulators are replaced, so a copied Grupo may share them.
+ */
+void
+aplicar_figura(Grupo *g, Config *cfg, int dias, Datum *valores)
 {
-	Carga      *carga = (Carga *) arg;
-	Config     *cfg = carga->cfg;
-	char        buf[128];
-	char       *codigo = texto_em(valores[0], buf, sizeof(buf));
 	DateADT     data = DatumGetDateADT(valores[2]);
 	int         fonte = DatumGetInt16(valores[3]);
 	Datum       q = valores[4];
 	TimestampTz quando = DatumGetTimestampTz(valores[5]);
-	/* both hashes use string_hash: hash the code once */
-	uint32    hash = string_hash(codigo, 0);
-	ParTexto *par =
-		hash_get_num_entries(carga->membros) == 0
-			? NULL
-			: hash_search_with_hash_value(carga->membros, &codigo, hash, HASH_FIND, NULL);
-	Grupo *g = par ? grupo_entrar(carga->grupos, par->valor)
-				   : grupo_entrar_hash(carga->grupos, codigo, hash);
-	int64  dia;
+	int64       dia;
 
 	g->conhecido = true;
 	if (!g->tem_atualizado || quando > g->atualizado_em)
@@ -368,10 +318,10 @@ visitar_figura(Datum *valores, bool *nulos, void *arg)
 	{
 		/* undated or past exits are still pending: they count on D0 */
 		dia = (DATE_IS_NOBEGIN(data) || data <= cfg->hoje) ? 0 : (int64) data - cfg->hoje;
-		if (dia < carga->dias)
+		if (dia < dias)
 		{
 			if (g->saida == NULL)
-				g->saida = palloc0(sizeof(Datum) * carga->dias);
+				g->saida = palloc0(sizeof(Datum) * dias);
 			somar(&g->saida[dia], q);
 		}
 	}
@@ -379,13 +329,32 @@ visitar_figura(Datum *valores, bool *nulos, void *arg)
 	{
 		/* production dated before D0 (or undated) is not counted */
 		dia = (int64) data - cfg->hoje;
-		if (dia < carga->dias)
+		if (dia < dias)
 		{
 			if (g->producao == NULL)
-				g->producao = palloc0(sizeof(Datum) * carga->dias);
+				g->producao = palloc0(sizeof(Datum) * dias);
 			somar(&g->producao[dia], q);
 		}
 	}
+}
+
+/* estoque_cache.saldo / delta row, during a load: to the code's group. */
+static void
+visitar_figura(Datum *valores, bool *nulos, void *arg)
+{
+	Carga *carga = (Carga *) arg;
+	char   buf[128];
+	char  *codigo = texto_em(valores[0], buf, sizeof(buf));
+	/* both hashes use string_hash: hash the code once */
+	uint32    hash = string_hash(codigo, 0);
+	ParTexto *par =
+		hash_get_num_entries(carga->membros) == 0
+			? NULL
+			: hash_search_with_hash_value(carga->membros, &codigo, hash, HASH_FIND, NULL);
+	Grupo *g = par ? grupo_entrar(carga->grupos, par->valor)
+				   : grupo_entrar_hash(carga->grupos, codigo, hash);
+
+	aplicar_figura(g, carga->cfg, carga->dias, valores);
 }
 
 /* estoque_cache.nome row: codigo, anexo_id, nome.  The first catalogue wins. */
@@ -496,7 +465,7 @@ array_ordenado(List *codigos)
 }
 
 /* Name of a group: the principal's, else the first member's that has one. */
-static void
+void
 nomear(Grupo *g, HTAB *nomes)
 {
 	ParTexto *par = hash_search(nomes, &g->principal, HASH_FIND, NULL);
@@ -556,12 +525,16 @@ membros_do_grupo(const char *produto, HTAB *membros, char **principal)
 }
 
 /*
- * Read groups into a hash keyed by principal: the group of `produto`, or all
- * of them.  Day arrays have `dias` entries from cfg->hoje.  Reads the cache
- * tables directly in the active snapshot, by index for one group.
+ * Read groups into carga->grupos, keyed by principal: the group of
+ * `produto`, or all of them (then also every group of two or more codes,
+ * with or without figures).  Day arrays have `dias` entries from cfg->hoje.
+ * Reads the cache tables directly in the active snapshot, by index for one
+ * group; with_delta false leaves out the pending rows of estoque_cache.delta
+ * (only for all groups).  carga->membros (code -> principal) and
+ * carga->nomes (code -> name) stay filled for the caller.
  */
-static HTAB *
-carregar_grupos(const char *produto, int dias, Config *cfg)
+void
+carregar_grupos(Carga *carga_saida, const char *produto, int dias, Config *cfg, bool com_delta)
 {
 	Carga           carga;
 	HASH_SEQ_STATUS status;
@@ -573,6 +546,7 @@ carregar_grupos(const char *produto, int dias, Config *cfg)
 	carga.nomes = criar_hash("estoque_cache nomes", sizeof(ParTexto), produto ? 8 : 4096);
 	carga.cfg = cfg;
 	carga.dias = dias;
+	Assert(com_delta || produto == NULL);
 
 	if (produto != NULL)
 	{
@@ -604,7 +578,8 @@ carregar_grupos(const char *produto, int dias, Config *cfg)
 
 		varrer("grupo", NULL, 0, (Datum) 0, visitar_grupo, &carga);
 		varrer("saldo", NULL, 0, (Datum) 0, visitar_figura, &carga);
-		varrer("delta", NULL, 0, (Datum) 0, visitar_figura, &carga);
+		if (com_delta)
+			varrer("delta", NULL, 0, (Datum) 0, visitar_figura, &carga);
 		varrer("nome", NULL, 0, (Datum) 0, visitar_nome, &carga);
 
 		/* members of each group of two or more, in principal order */
@@ -621,10 +596,10 @@ carregar_grupos(const char *produto, int dias, Config *cfg)
 		hash_seq_init(&st, listas);
 		while ((par = hash_seq_search(&st)) != NULL)
 		{
-			g = hash_search(carga.grupos, &par->chave, HASH_FIND, NULL);
-			if (g != NULL)
-				g->codigos = array_ordenado((List *) par->valor);
+			g = grupo_entrar(carga.grupos, par->chave);
+			g->codigos = array_ordenado((List *) par->valor);
 		}
+		hash_destroy(listas);
 	}
 
 	/* names, and single-code groups' member list */
@@ -632,14 +607,19 @@ carregar_grupos(const char *produto, int dias, Config *cfg)
 	while ((g = hash_seq_search(&status)) != NULL)
 	{
 		if (g->codigos == (Datum) 0)
-		{
-			Datum um = CStringGetTextDatum(g->principal);
-
-			g->codigos = PointerGetDatum(construct_array(&um, 1, TEXTOID, -1, false, TYPALIGN_INT));
-		}
+			g->codigos = codigos_de_um(g->principal);
 		nomear(g, carga.nomes);
 	}
-	return carga.grupos;
+	*carga_saida = carga;
+}
+
+/* The text[] of a group of one code. */
+Datum
+codigos_de_um(const char *codigo)
+{
+	Datum um = CStringGetTextDatum(codigo);
+
+	return PointerGetDatum(construct_array(&um, 1, TEXTOID, -1, false, TYPALIGN_INT));
 }
 
 /* Day-by-day summary: forecast over the critical window, rupture date, status. */
@@ -704,7 +684,7 @@ texto_status(int status)
 }
 
 /* Whether a group has anything to show in the view. */
-static bool
+bool
 tem_algo(Grupo *g, int dias)
 {
 	for (int f = FONTE_MOVIMENTACAO; f <= FONTE_SEPARACAO; f++)
@@ -717,7 +697,7 @@ tem_algo(Grupo *g, int dias)
 	return false;
 }
 
-static int
+int
 comparar_grupos(const void *a, const void *b)
 {
 	return strcmp((*(Grupo *const *) a)->principal, (*(Grupo *const *) b)->principal);
@@ -730,10 +710,8 @@ comparar_grupos(const void *a, const void *b)
  * show, or only the group of `produto` (with incluir_vazios, also when it
  * has nothing to show, as long as the code is known at all).
  */
-#define NUM_COLUNAS 12
-
 /* The view's columns for one group. */
-static void
+void
 valores_grupo(Grupo *g, Config *cfg, Datum *valores, bool *nulos)
 {
 	Resumo r;
@@ -767,66 +745,38 @@ valores_grupo(Grupo *g, Config *cfg, Datum *valores, bool *nulos)
 }
 
 /*
- * Memory for reading every group, kept by the backend between calls: the
- * list page is read again and again, and fresh memory costs page faults
- * that dominate on virtual machines.  Reset before and after each use.
+ * The view's row for the group of `produto` (by index), when it has
+ * something to show; with incluir_vazios, also when it has nothing to show,
+ * as long as the code is known at all.
  */
-static MemoryContext
-contexto_leitura(void)
-{
-	static MemoryContext contexto = NULL;
-
-	if (contexto == NULL)
-		contexto = AllocSetContextCreate(TopMemoryContext, "estoque_cache leitura", 8 * 1024 * 1024,
-										 1024 * 1024, 8 * 1024 * 1024);
-	else
-		MemoryContextReset(contexto);
-	return contexto;
-}
-
 static void
-emitir_grupos(FunctionCallInfo fcinfo, char *produto, bool tem_data_base, DateADT data_base,
-			  bool incluir_vazios)
+emitir_um_grupo(FunctionCallInfo fcinfo, char *produto, bool tem_data_base, DateADT data_base,
+				bool incluir_vazios)
 {
 	ReturnSetInfo  *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 	Config          cfg;
-	HTAB           *grupos;
-	Grupo         **lista;
-	long            n = 0;
+	Carga           carga;
 	HASH_SEQ_STATUS status;
 	Grupo          *g;
-	MemoryContext   trabalho;
-	MemoryContext   antigo;
 
 	InitMaterializedSRF(fcinfo, 0);
-	trabalho = produto ? CurrentMemoryContext : contexto_leitura();
-	antigo = MemoryContextSwitchTo(trabalho);
-
 	carregar_config(&cfg);
 	if (tem_data_base)
 		cfg.hoje = data_base;
-	grupos = carregar_grupos(produto, cfg.horizonte, &cfg);
+	carregar_grupos(&carga, produto, cfg.horizonte, &cfg, true);
 
-	lista = palloc(sizeof(Grupo *) * (hash_get_num_entries(grupos) + 1));
-	hash_seq_init(&status, grupos);
+	hash_seq_init(&status, carga.grupos);
 	while ((g = hash_seq_search(&status)) != NULL)
 	{
-		if (produto != NULL && incluir_vazios ? g->conhecido : tem_algo(g, cfg.horizonte))
-			lista[n++] = g;
-	}
-	qsort(lista, n, sizeof(Grupo *), comparar_grupos);
+		if (incluir_vazios ? g->conhecido : tem_algo(g, cfg.horizonte))
+		{
+			Datum valores[NUM_COLUNAS];
+			bool  nulos[NUM_COLUNAS];
 
-	for (long i = 0; i < n; i++)
-	{
-		Datum valores[NUM_COLUNAS];
-		bool  nulos[NUM_COLUNAS];
-
-		valores_grupo(lista[i], &cfg, valores, nulos);
-		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, valores, nulos);
+			valores_grupo(g, &cfg, valores, nulos);
+			tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, valores, nulos);
+		}
 	}
-	MemoryContextSwitchTo(antigo);
-	if (trabalho != antigo)
-		MemoryContextReset(trabalho);
 }
 
 /*
@@ -865,10 +815,15 @@ checar_leitura_da_view(void)
 Datum
 estoque_cache_saldo_grupos(PG_FUNCTION_ARGS)
 {
+	bool    tem_data_base = !PG_ARGISNULL(1);
+	DateADT data_base = tem_data_base ? PG_GETARG_DATEADT(1) : 0;
+
 	checar_leitura_da_view();
-	emitir_grupos(fcinfo, PG_ARGISNULL(0) ? NULL : text_to_cstring(PG_GETARG_TEXT_PP(0)),
-				  !PG_ARGISNULL(1), PG_ARGISNULL(1) ? 0 : PG_GETARG_DATEADT(1),
-				  PG_NARGS() > 2 && !PG_ARGISNULL(2) && PG_GETARG_BOOL(2));
+	if (PG_ARGISNULL(0))
+		lista_emitir(fcinfo, tem_data_base, data_base);
+	else
+		emitir_um_grupo(fcinfo, text_to_cstring(PG_GETARG_TEXT_PP(0)), tem_data_base, data_base,
+						PG_NARGS() > 2 && !PG_ARGISNULL(2) && PG_GETARG_BOOL(2));
 	return (Datum) 0;
 }
 
@@ -879,7 +834,7 @@ estoque_cache_saldo_grupos(PG_FUNCTION_ARGS)
 Datum
 estoque_cache_saldo_produto(PG_FUNCTION_ARGS)
 {
-	emitir_grupos(fcinfo, text_to_cstring(PG_GETARG_TEXT_PP(0)), false, 0, false);
+	emitir_um_grupo(fcinfo, text_to_cstring(PG_GETARG_TEXT_PP(0)), false, 0, false);
 	return (Datum) 0;
 }
 
@@ -887,11 +842,12 @@ estoque_cache_saldo_produto(PG_FUNCTION_ARGS)
 static Grupo *
 carregar_um_grupo(const char *produto, int dias, Config *cfg)
 {
-	HTAB           *grupos = carregar_grupos(produto, dias, cfg);
+	Carga           carga;
 	HASH_SEQ_STATUS status;
 	Grupo          *g;
 
-	hash_seq_init(&status, grupos);
+	carregar_grupos(&carga, produto, dias, cfg, true);
+	hash_seq_init(&status, carga.grupos);
 	g = hash_seq_search(&status);
 	if (g != NULL)
 		hash_seq_term(&status);
