@@ -10,14 +10,23 @@
  * estoque_cache.fold_database names a database; it calls
  * estoque_cache_fold() there every estoque_cache.fold_interval ms.
  *
+ * After a fold that moved something it also vacuums estoque_cache.delta,
+ * so that writers reuse the space the fold freed instead of extending the
+ * table (and waiting for each other's relation extension lock).  That
+ * VACUUM never truncates the table (truncation takes a lock writers would
+ * wait for) and skips the table when another vacuum holds it.
+ *
  *-------------------------------------------------------------------------
  */
 #include "postgres.h"
 
 #include "access/xact.h"
+#include "catalog/namespace.h"
 #include "catalog/pg_type.h"
+#include "commands/vacuum.h"
 #include "executor/spi.h"
 #include "miscadmin.h"
+#include "nodes/makefuncs.h"
 #include "pgstat.h"
 #include "postmaster/bgworker.h"
 #include "postmaster/interrupt.h"
@@ -26,6 +35,8 @@
 #include "storage/proc.h"
 #include "tcop/tcopprot.h"
 #include "utils/guc.h"
+#include "utils/lsyscache.h"
+#include "utils/memutils.h"
 #include "utils/snapmgr.h"
 
 #include "estoque_cache.h"
@@ -75,10 +86,15 @@ ec_worker_registrar(void)
 	RegisterBackgroundWorker(&worker);
 }
 
-/* One fold, in its own transaction; skipped while the extension is absent. */
-static void
+/*
+ * One fold, in its own transaction; skipped while the extension is absent.
+ * Returns how many deltas it moved.
+ */
+static int64
 dobrar_uma_vez(void)
 {
+	int64 movidas = 0;
+
 	SetCurrentStatementStartTimestamp();
 	StartTransactionCommand();
 	if (SPI_connect() != SPI_OK_CONNECT)
@@ -93,14 +109,73 @@ dobrar_uma_vez(void)
 		Oid   tipo = INT4OID;
 		Datum limite = Int32GetDatum(fold_limite);
 
+		bool nulo;
+
 		if (SPI_execute_with_args("SELECT estoque_cache.fold($1)", 1, &tipo, &limite, NULL, false,
-								  0) != SPI_OK_SELECT)
+								  0) != SPI_OK_SELECT ||
+			SPI_processed != 1)
 			elog(ERROR, "estoque_cache.fold failed");
+		movidas =
+			DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &nulo));
 	}
 	SPI_finish();
 	PopActiveSnapshot();
 	CommitTransactionCommand();
 	pgstat_report_stat(false);
+	pgstat_report_activity(STATE_IDLE, NULL);
+	return movidas;
+}
+
+/*
+ * VACUUM estoque_cache.delta, as a plain VACUUM command would, without
+ * truncation and skipping the table when it is locked.  vacuum() runs its
+ * own transactions: it is called inside one, commits it, and leaves a new
+ * one open for the caller to commit; what it is given must therefore live
+ * outside the transaction (in PortalContext, which it also needs).
+ */
+static void
+aspirar_delta(void)
+{
+	static MemoryContext portal = NULL;
+	VacuumParams         params;
+	Oid                  esquema;
+	Oid                  relid;
+	List                *relacoes;
+	MemoryContext        antigo;
+
+	if (portal == NULL)
+		portal =
+			AllocSetContextCreate(TopMemoryContext, "estoque_cache vacuum", ALLOCSET_DEFAULT_SIZES);
+	SetCurrentStatementStartTimestamp();
+	StartTransactionCommand();
+	esquema = get_namespace_oid(EC_SCHEMA, true);
+	relid = OidIsValid(esquema) ? get_relname_relid("delta", esquema) : InvalidOid;
+	if (!OidIsValid(relid))
+	{
+		CommitTransactionCommand();
+		return;
+	}
+	pgstat_report_activity(STATE_RUNNING, "VACUUM estoque_cache.delta");
+
+	memset(&params, 0, sizeof(params));
+	params.options = VACOPT_VACUUM | VACOPT_SKIP_LOCKED;
+	params.freeze_min_age = -1;
+	params.freeze_table_age = -1;
+	params.multixact_freeze_min_age = -1;
+	params.multixact_freeze_table_age = -1;
+	params.log_min_duration = -1;
+	params.index_cleanup = VACOPTVALUE_AUTO;
+	params.truncate = VACOPTVALUE_DISABLED;
+	params.nworkers = -1;
+
+	antigo = MemoryContextSwitchTo(portal);
+	relacoes = list_make1(makeVacuumRelation(makeRangeVar(EC_SCHEMA, "delta", -1), relid, NIL));
+	MemoryContextSwitchTo(antigo);
+	PortalContext = portal;
+	vacuum(relacoes, &params, NULL, true);
+	PortalContext = NULL;
+	CommitTransactionCommand();
+	MemoryContextReset(portal);
 	pgstat_report_activity(STATE_IDLE, NULL);
 }
 
@@ -123,6 +198,7 @@ estoque_cache_worker_main(Datum arg)
 			ConfigReloadPending = false;
 			ProcessConfigFile(PGC_SIGHUP);
 		}
-		dobrar_uma_vez();
+		if (dobrar_uma_vez() > 0)
+			aspirar_delta();
 	}
 }
