@@ -88,8 +88,14 @@ CREATE TABLE estoque_cache.delta (
     atualizado_em timestamptz NOT NULL DEFAULT pg_catalog.now()
 );
 CREATE INDEX delta_codigo_idx ON estoque_cache.delta (codigo);
+/*
+ * Emptied by every fold: vacuumed often, and never truncated, so that writers
+ * find the pages they need already there instead of extending the table
+ * (and waiting for each other's relation extension lock).
+ */
 ALTER TABLE estoque_cache.delta SET (autovacuum_vacuum_scale_factor = 0.0,
-                                     autovacuum_vacuum_threshold = 10000);
+                                     autovacuum_vacuum_threshold = 10000,
+                                     vacuum_truncate = false);
 
 /* Active links, normalised so that a <= b (byte order); n = multiplicity. */
 CREATE TABLE estoque_cache.aresta (

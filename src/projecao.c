@@ -529,7 +529,7 @@ membros_do_grupo(const char *produto, HTAB *membros, char **principal)
  * `produto`, or all of them (then also every group of two or more codes,
  * with or without figures).  Day arrays have `dias` entries from cfg->hoje.
  * Reads the cache tables directly in the active snapshot, by index for one
- * group; with_delta false leaves out the pending rows of estoque_cache.delta
+ * group; com_delta false leaves out the pending rows of estoque_cache.delta
  * (only for all groups).  carga->membros (code -> principal) and
  * carga->nomes (code -> name) stay filled for the caller.
  */

@@ -46,6 +46,7 @@ PGDLLEXPORT void estoque_cache_worker_main(Datum arg);
 static char *fold_database = NULL;
 static int   fold_interval = 1000;
 static int   fold_limite = 100000;
+static bool  fold_vacuum = true;
 
 /*
  * Define the worker's settings, and register the worker when the library is
@@ -69,6 +70,11 @@ ec_worker_registrar(void)
 	DefineCustomIntVariable("estoque_cache.fold_batch",
 							"Most deltas one fold moves into the folded figures.", NULL,
 							&fold_limite, 100000, 100, INT_MAX, PGC_SIGHUP, 0, NULL, NULL, NULL);
+	DefineCustomBoolVariable("estoque_cache.fold_vacuum",
+							 "Vacuums estoque_cache.delta after each fold of the background "
+							 "folder that moved something.",
+							 "Off leaves the table to autovacuum: writers then extend it more.",
+							 &fold_vacuum, true, PGC_SIGHUP, 0, NULL, NULL, NULL);
 	MarkGUCPrefixReserved("estoque_cache");
 
 	if (!process_shared_preload_libraries_in_progress || fold_database == NULL ||
@@ -198,7 +204,7 @@ estoque_cache_worker_main(Datum arg)
 			ConfigReloadPending = false;
 			ProcessConfigFile(PGC_SIGHUP);
 		}
-		if (dobrar_uma_vez() > 0)
+		if (dobrar_uma_vez() > 0 && fold_vacuum)
 			aspirar_delta();
 	}
 }
