@@ -409,6 +409,7 @@ BEGIN
                    sum((%3$I)::numeric) AS q
               FROM ONLY %4$s
              WHERE %1$I IS NOT NULL AND %3$I IS NOT NULL AND (%5$s)
+               AND (%3$I)::numeric NOT IN ('NaN', 'Infinity', '-Infinity')
                AND ($1 IS NULL OR (%1$I)::text = ANY ($1))
              GROUP BY 1, 2
         ), cache AS (
@@ -1105,7 +1106,8 @@ BEGIN
         ELSIF anx.fonte <> 'produtos' THEN
             sql_fontes := sql_fontes || format(
                 'UNION ALL SELECT (%1$I)::text COLLATE "C", %2$s::smallint, %3$s, (%4$I)::numeric '
-                'FROM ONLY %5$s WHERE %1$I IS NOT NULL AND %4$I IS NOT NULL AND (%6$s) ',
+                'FROM ONLY %5$s WHERE %1$I IS NOT NULL AND %4$I IS NOT NULL AND (%6$s) '
+                'AND (%4$I)::numeric NOT IN (''NaN'', ''Infinity'', ''-Infinity'') ',
                 anx.produto, estoque_cache.fonte_numero(anx.fonte),
                 estoque_cache.expressao_data(anx),
                 anx.quantidade, estoque_cache.nome_qualificado(anx.tabela),

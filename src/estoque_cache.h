@@ -74,6 +74,20 @@ typedef struct Anexo
 	MemoryContext mcxt;   /* owns filtro and the FmgrInfos' data */
 } Anexo;
 
+/*
+ * An exact sum of numerics (soma.c): an integer count of small units while
+ * every term fits, numeric arithmetic from the first that does not.
+ */
+typedef struct Soma
+{
+	bool numerica; /* the sum is in `valor` */
+	int  escala;   /* largest display scale of the terms so far */
+#ifdef HAVE_INT128
+	int128 inteira; /* while !numerica */
+#endif
+	Datum valor; /* numeric, once numerica */
+} Soma;
+
 /* estoque_cache.c */
 extern EstoqueFonte fonte_de_nome(const char *nome);
 extern const char  *fonte_nome(EstoqueFonte fonte);
@@ -94,6 +108,13 @@ extern Anexo *anexo_obter(int32 anexo_id, Relation rel);
 extern void   conversao_preparar(Conversao *conv, Oid tipo_origem, Oid tipo_destino,
 								 MemoryContext mcxt);
 extern Datum  conversao_aplicar(Conversao *conv, Datum valor);
+
+/* soma.c */
+extern void  soma_iniciar(Soma *s);
+extern void  soma_adicionar(Soma *s, Datum valor, int sinal);
+extern Datum soma_numeric(Soma *s);
+extern bool  soma_e_zero(Soma *s);
+extern bool  numeric_nao_finito(Datum valor);
 
 /* lista.c */
 extern void lista_registrar(void);

@@ -58,8 +58,8 @@ typedef struct ChaveDelta
 
 typedef struct Delta
 {
-	ChaveDelta chave;      /* hash key */
-	Datum      quantidade; /* numeric */
+	ChaveDelta chave; /* hash key */
+	Soma       quantidade;
 } Delta;
 
 static uint32
@@ -184,27 +184,30 @@ acumular(Tuplestorestate *ts, Relation rel, Anexo *anexo, int sinal, HTAB *delta
 				chave.data = DatumGetDateADT(conversao_aplicar(&anexo->conv_data, data));
 		}
 		quantidade = conversao_aplicar(&anexo->conv_quantidade, quantidade);
+		if (numeric_nao_finito(quantidade))
+		{
+			/* nor does a NaN or infinite one (verify and repairs agree) */
+			MemoryContextSwitchTo(antigo);
+			continue;
+		}
 
 		/*
 		 * The slot's values live only until the next tuple is read (a
 		 * transition table larger than work_mem is read back from disk):
-		 * a new entry keeps copies of the code and the quantity; an existing
-		 * one keeps the sum, which numeric_add/numeric_sub allocate anew.
+		 * a new entry keeps a copy of the code; the sum never points into
+		 * the slot (soma_adicionar keeps an integer or a fresh numeric).
 		 */
 		delta = hash_search(deltas, &chave, HASH_ENTER, &achou);
-		if (achou)
-			delta->quantidade = DirectFunctionCall2(sinal < 0 ? numeric_sub : numeric_add,
-													delta->quantidade, quantidade);
-		else
+		if (!achou)
 		{
 			char *copia = palloc(chave.tamanho + 1);
 
 			memcpy(copia, chave.codigo, chave.tamanho);
 			copia[chave.tamanho] = '\0';
 			delta->chave.codigo = copia;
-			delta->quantidade = sinal < 0 ? DirectFunctionCall1(numeric_uminus, quantidade)
-										  : datumCopy(quantidade, false, -1);
+			soma_iniciar(&delta->quantidade);
 		}
+		soma_adicionar(&delta->quantidade, quantidade, sinal);
 		MemoryContextSwitchTo(antigo);
 	}
 	ExecDropSingleTupleTableSlot(slot);
@@ -254,7 +257,7 @@ gravar_deltas(Anexo *anexo, HTAB *deltas)
 	hash_seq_init(&status, deltas);
 	while ((delta = hash_seq_search(&status)) != NULL)
 	{
-		if (numeric_e_zero(delta->quantidade))
+		if (soma_e_zero(&delta->quantidade))
 			continue;
 		if (rel == NULL)
 		{
@@ -274,7 +277,7 @@ gravar_deltas(Anexo *anexo, HTAB *deltas)
 		valores[0] =
 			PointerGetDatum(cstring_to_text_with_len(delta->chave.codigo, delta->chave.tamanho));
 		valores[2] = DateADTGetDatum(delta->chave.data);
-		valores[4] = delta->quantidade;
+		valores[4] = soma_numeric(&delta->quantidade);
 		ExecStoreHeapTuple(heap_form_tuple(RelationGetDescr(rel), valores, nulos), slots[n], true);
 		if (++n == LOTE_DELTAS)
 		{
