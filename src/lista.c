@@ -56,6 +56,7 @@ typedef struct Memo
 {
 	bool          valido;  /* may be reused by a later call */
 	MemoryContext mcxt;    /* everything below */
+	Size          bloco;   /* size of mcxt's one block (contexto_reciclar) */
 	char         *versoes; /* the version tuples it was built from */
 	int           versoes_tam;
 	Config        cfg;    /* D0 and settings it was built for */
@@ -78,8 +79,8 @@ lista_registrar(void)
 	DefineCustomBoolVariable(
 		"estoque_cache.keep_list",
 		"Keeps the list of every group in backend memory between reads of estoque_cache_saldo.",
-		"Off: every read builds the list from scratch and frees it (slower, less memory).",
-		&manter_lista, true, PGC_USERSET, 0, NULL, NULL, NULL);
+		"Off: every read builds the list afresh from the cache tables (slower).", &manter_lista,
+		true, PGC_USERSET, 0, NULL, NULL, NULL);
 }
 
 /*
@@ -118,6 +119,31 @@ ler_versoes(StringInfo versoes, bool *proprio)
 	}
 }
 
+/*
+ * A memory context emptied for another use: one block as large as the
+ * context grew to last time, kept between uses.  Reading the whole list
+ * allocates megabytes; freeing them to the C library and faulting them in
+ * again on the next read costs more than the read itself on virtual
+ * machines.  Only the first use pays for growing.
+ */
+static void
+contexto_reciclar(MemoryContext *contexto, Size *bloco, const char *nome)
+{
+	Size usado = *contexto != NULL ? MemoryContextMemAllocated(*contexto, false) : 0;
+
+	/* large chunks get blocks of their own: allow for them */
+	if (*contexto != NULL && usado <= *bloco + *bloco / 4)
+	{
+		MemoryContextReset(*contexto);
+		return;
+	}
+	if (*contexto != NULL)
+		MemoryContextDelete(*contexto);
+	/* whole megabytes, at least one */
+	*bloco = Max(TYPEALIGN(1024 * 1024, usado + usado / 8), 1024 * 1024);
+	*contexto = AllocSetContextCreateInternal(TopMemoryContext, nome, 0, *bloco, *bloco);
+}
+
 /* Whether the kept list was built from these versions, for this D0 and settings. */
 static bool
 memo_serve(Config *cfg, StringInfo versoes, int natts)
@@ -146,11 +172,7 @@ memo_construir(Config *cfg, StringInfo versoes, bool guardar, TupleDesc desc,
 	int             i = 0;
 
 	memo.valido = false;
-	if (memo.mcxt == NULL)
-		memo.mcxt = AllocSetContextCreate(TopMemoryContext, "estoque_cache lista",
-										  ALLOCSET_DEFAULT_MINSIZE, 256 * 1024, 1024 * 1024);
-	else
-		MemoryContextReset(memo.mcxt);
+	contexto_reciclar(&memo.mcxt, &memo.bloco, "estoque_cache lista");
 	antigo = MemoryContextSwitchTo(memo.mcxt);
 
 	memo.cfg = *cfg;
@@ -253,18 +275,15 @@ visitar_pendente(Datum *valores, bool *nulos, void *arg)
 
 /*
  * Scratch memory of one read of the list, kept by the backend between
- * calls (reset before and after each use).
+ * calls (emptied before each use).
  */
 static MemoryContext
 contexto_leitura(void)
 {
 	static MemoryContext contexto = NULL;
+	static Size          bloco = 0;
 
-	if (contexto == NULL)
-		contexto = AllocSetContextCreate(TopMemoryContext, "estoque_cache leitura",
-										 ALLOCSET_DEFAULT_SIZES);
-	else
-		MemoryContextReset(contexto);
+	contexto_reciclar(&contexto, &bloco, "estoque_cache leitura");
 	return contexto;
 }
 
@@ -349,7 +368,4 @@ lista_emitir(FunctionCallInfo fcinfo, bool tem_data_base, DateADT data_base)
 	ExecDropSingleTupleTableSlot(slot);
 
 	MemoryContextSwitchTo(antigo);
-	MemoryContextReset(trabalho);
-	if (!memo.valido)
-		MemoryContextReset(memo.mcxt);
 }

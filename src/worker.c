@@ -114,8 +114,7 @@ dobrar_uma_vez(void)
 	{
 		Oid   tipo = INT4OID;
 		Datum limite = Int32GetDatum(fold_limite);
-
-		bool nulo;
+		bool  nulo;
 
 		if (SPI_execute_with_args("SELECT estoque_cache.fold($1)", 1, &tipo, &limite, NULL, false,
 								  0) != SPI_OK_SELECT ||
