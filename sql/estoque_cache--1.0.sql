@@ -263,6 +263,21 @@ AS $$
                 ELSE '''-infinity''::date' END
 $$;
 
+/*
+ * SQL condition for a source row that counts: a code, a finite quantity
+ * (NULL, NaN and infinities do not count, as in the triggers) and the
+ * attachment's filter.  Shared by the repairs and by verify, like
+ * expressao_data.
+ */
+CREATE FUNCTION estoque_cache.condicao_fonte(anx estoque_cache.anexo) RETURNS text
+    LANGUAGE sql IMMUTABLE
+    SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT format('%1$I IS NOT NULL AND %2$I IS NOT NULL AND (%3$s) '
+                  'AND (%2$I)::numeric NOT IN (''NaN'', ''Infinity'', ''-Infinity'')',
+                  anx.produto, anx.quantidade, coalesce(anx.filtro, 'true'))
+$$;
+
 /* Schema-qualified, quoted name of a table. */
 CREATE FUNCTION estoque_cache.nome_qualificado(tabela regclass) RETURNS text
     LANGUAGE sql STABLE STRICT
@@ -408,8 +423,7 @@ BEGIN
             SELECT (%1$I)::text COLLATE "C" AS codigo, %2$s AS data,
                    sum((%3$I)::numeric) AS q
               FROM ONLY %4$s
-             WHERE %1$I IS NOT NULL AND %3$I IS NOT NULL AND (%5$s)
-               AND (%3$I)::numeric NOT IN ('NaN', 'Infinity', '-Infinity')
+             WHERE %5$s
                AND ($1 IS NULL OR (%1$I)::text = ANY ($1))
              GROUP BY 1, 2
         ), cache AS (
@@ -431,7 +445,7 @@ BEGIN
         SELECT count(*) FROM corrigidas
         $sql$,
         anx.produto, data_expr, anx.quantidade, estoque_cache.nome_qualificado(anx.tabela),
-        coalesce(anx.filtro, 'true'), p_anexo, estoque_cache.fonte_numero(anx.fonte))
+        estoque_cache.condicao_fonte(anx), p_anexo, estoque_cache.fonte_numero(anx.fonte))
     INTO n USING codigos;
     RETURN n;
 END;
@@ -1106,12 +1120,11 @@ BEGIN
         ELSIF anx.fonte <> 'produtos' THEN
             sql_fontes := sql_fontes || format(
                 'UNION ALL SELECT (%1$I)::text COLLATE "C", %2$s::smallint, %3$s, (%4$I)::numeric '
-                'FROM ONLY %5$s WHERE %1$I IS NOT NULL AND %4$I IS NOT NULL AND (%6$s) '
-                'AND (%4$I)::numeric NOT IN (''NaN'', ''Infinity'', ''-Infinity'') ',
+                'FROM ONLY %5$s WHERE %6$s ',
                 anx.produto, estoque_cache.fonte_numero(anx.fonte),
                 estoque_cache.expressao_data(anx),
                 anx.quantidade, estoque_cache.nome_qualificado(anx.tabela),
-                coalesce(anx.filtro, 'true'));
+                estoque_cache.condicao_fonte(anx));
         END IF;
     END LOOP;
 

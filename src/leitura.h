@@ -70,6 +70,7 @@ typedef void (*VisitaTupla)(Datum *valores, bool *nulos, void *arg);
 
 /* projecao.c */
 extern void   carregar_config(Config *cfg);
+extern int    comparar_numeric(Datum a, Datum b);
 extern HTAB  *criar_hash(const char *nome, Size entrysize, long n);
 extern Grupo *grupo_entrar(HTAB *grupos, const char *principal);
 extern char  *texto_em(Datum valor, char *buf, Size tamanho);

@@ -44,7 +44,6 @@
 #include "utils/datum.h"
 #include "utils/guc.h"
 #include "utils/memutils.h"
-#include "utils/numeric.h"
 #include "utils/rel.h"
 #include "utils/snapmgr.h"
 #include "utils/tuplestore.h"
@@ -150,8 +149,7 @@ memo_serve(Config *cfg, StringInfo versoes, int natts)
 {
 	return memo.valido && memo.natts == natts && memo.cfg.hoje == cfg->hoje &&
 		   memo.cfg.horizonte == cfg->horizonte && memo.cfg.janela == cfg->janela &&
-		   DatumGetInt32(DirectFunctionCall2(numeric_cmp, memo.cfg.estoque_minimo,
-											 cfg->estoque_minimo)) == 0 &&
+		   comparar_numeric(memo.cfg.estoque_minimo, cfg->estoque_minimo) == 0 &&
 		   memo.versoes_tam == versoes->len &&
 		   memcmp(memo.versoes, versoes->data, versoes->len) == 0;
 }

@@ -110,7 +110,7 @@ zero_se_nulo(Datum valor)
 	return valor == (Datum) 0 ? numeric_zero() : valor;
 }
 
-static int
+int
 comparar_numeric(Datum a, Datum b)
 {
 	return DatumGetInt32(DirectFunctionCall2(numeric_cmp, a, b));

@@ -29,15 +29,6 @@
 
 #include "estoque_cache.h"
 
-#if defined(HAVE_INT128) && defined(HAVE__BUILTIN_OP_OVERFLOW)
-#define SOMA_INTEIRA 1
-#endif
-
-#ifdef SOMA_INTEIRA
-
-#define SOMA_ESCALA   12 /* decimals a term may have, a multiple of 4 */
-#define SOMA_PESO_MAX 5  /* largest base-10000 weight: terms below 10^24 */
-
 /* Header bits of a stored numeric. */
 #define CAB_FORMA         0xC000 /* the two high bits say which form */
 #define CAB_CURTO         0x8000
@@ -51,37 +42,60 @@
 #define CAB_CURTO_PESO    0x003F
 
 /*
+ * The stored bytes of a numeric kept inline (4-byte or short varlena
+ * header) and its first header word; false when it is compressed or out of
+ * line.
+ */
+static bool
+numeric_em_linha(Datum valor, const char **dados, Size *tamanho, uint16 *cab)
+{
+	struct varlena *v = (struct varlena *) DatumGetPointer(valor);
+
+	if (VARATT_IS_SHORT(v))
+	{
+		*dados = VARDATA_SHORT(v);
+		*tamanho = VARSIZE_SHORT(v) - VARHDRSZ_SHORT;
+	}
+	else if (!VARATT_IS_EXTENDED(v))
+	{
+		*dados = VARDATA(v);
+		*tamanho = VARSIZE(v) - VARHDRSZ;
+	}
+	else
+		return false;
+	if (*tamanho < sizeof(uint16))
+		return false;
+	memcpy(cab, *dados, sizeof(uint16));
+	return true;
+}
+
+#if defined(HAVE_INT128) && defined(HAVE__BUILTIN_OP_OVERFLOW)
+#define SOMA_INTEIRA 1
+#endif
+
+#ifdef SOMA_INTEIRA
+
+#define SOMA_ESCALA   12 /* decimals a term may have, a multiple of 4 */
+#define SOMA_PESO_MAX 5  /* largest base-10000 weight: terms below 10^24 */
+
+/*
  * A numeric as a count of 10^-SOMA_ESCALA units, and its display scale;
  * false when it does not fit (see the file header) or is not stored inline.
  */
 static bool
 numeric_inteira(Datum valor, int128 *inteira, int *escala)
 {
-	struct varlena *v = (struct varlena *) DatumGetPointer(valor);
-	const char     *dados;
-	Size            tamanho;
-	uint16          cab;
-	bool            negativo;
-	int             peso;
-	int             ndigitos;
-	int             expoente;
-	int128          soma = 0;
+	const char *dados;
+	Size        tamanho;
+	uint16      cab;
+	bool        negativo;
+	int         peso;
+	int         ndigitos;
+	int         expoente;
+	int128      soma = 0;
 
-	if (VARATT_IS_SHORT(v))
-	{
-		dados = VARDATA_SHORT(v);
-		tamanho = VARSIZE_SHORT(v) - VARHDRSZ_SHORT;
-	}
-	else if (!VARATT_IS_EXTENDED(v))
-	{
-		dados = VARDATA(v);
-		tamanho = VARSIZE(v) - VARHDRSZ;
-	}
-	else
+	if (!numeric_em_linha(valor, &dados, &tamanho, &cab))
 		return false; /* compressed or out of line: not worth it */
-	if (tamanho < sizeof(uint16))
-		return false;
-	memcpy(&cab, dados, sizeof(uint16));
 
 	if ((cab & CAB_FORMA) == CAB_ESPECIAL)
 		return false;
@@ -180,20 +194,17 @@ inteira_para_numeric(int128 inteira, int escala)
 bool
 numeric_nao_finito(Datum valor)
 {
-	struct varlena *v = (struct varlena *) DatumGetPointer(valor);
-	uint16          cab;
+	const char *dados;
+	Size        tamanho;
+	uint16      cab;
 
-	if (VARATT_IS_SHORT(v) && VARSIZE_SHORT(v) >= VARHDRSZ_SHORT + sizeof(uint16))
-		memcpy(&cab, VARDATA_SHORT(v), sizeof(uint16));
-	else if (!VARATT_IS_EXTENDED(v) && VARSIZE(v) >= VARHDRSZ + sizeof(uint16))
-		memcpy(&cab, VARDATA(v), sizeof(uint16));
-	else
+	if (!numeric_em_linha(valor, &dados, &tamanho, &cab))
 	{
 		Numeric n = DatumGetNumeric(valor);
 
 		return numeric_is_nan(n) || numeric_is_inf(n);
 	}
-	return (cab & 0xC000) == 0xC000;
+	return (cab & CAB_FORMA) == CAB_ESPECIAL;
 }
 
 /* An empty sum. */
