@@ -1,6 +1,6 @@
 # Makefile for estoque_cache (PGXS)
 EXTENSION = estoque_cache
-EXTVERSION = 1.0
+EXTVERSION = $(shell sed -n "s/^default_version = '\(.*\)'/\1/p" estoque_cache.control)
 
 MODULE_big = estoque_cache
 OBJS = \
@@ -13,13 +13,25 @@ OBJS = \
 	src/soma.o \
 	src/worker.o
 
-DATA = $(wildcard sql/estoque_cache--*.sql)
+# Released install scripts and every upgrade script are kept as they are;
+# the install script of the version in development is built from
+# sql/estoque_cache.sql (as pgvector does).
+DATA = sql/estoque_cache--1.0.sql $(wildcard sql/estoque_cache--*--*.sql)
+DATA_built = sql/$(EXTENSION)--$(EXTVERSION).sql
+
+# pg_regress suites for `make installcheck` against a running server that
+# has the extension installed (test/run is the full runner).
+REGRESS = $(patsubst test/sql/%.sql,%,$(sort $(wildcard test/sql/*.sql)))
+REGRESS_OPTS = --inputdir=test --load-extension=$(EXTENSION) --encoding=UTF8
 PG_CPPFLAGS = -I$(srcdir)/src
 PG_CFLAGS = -Wall -Wmissing-prototypes -Wpointer-arith
 
 PG_CONFIG ?= pg_config
 PGXS := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)
+
+sql/$(EXTENSION)--$(EXTVERSION).sql: sql/$(EXTENSION).sql
+	cp $< $@
 
 # The operators' command-line tool lives in cli/ with its own Makefile.
 all: cli-all

@@ -1,0 +1,1347 @@
+/* estoque_cache.sql: full install script of the version in development (default_version in estoque_cache.control); make copies it to estoque_cache--VERSION.sql */
+
+\echo Use "CREATE EXTENSION estoque_cache" to load this file. \quit
+
+/*
+ * Internal objects live in schema estoque_cache; the public API (section 5 of
+ * the specification) lives in the schema given to CREATE EXTENSION.
+ *
+ * Cache layout (see docs/DESIGN.md):
+ *   estoque_cache.anexo   one row per attached table (configuration)
+ *   estoque_cache.saldo   folded figures per (codigo, anexo, data)
+ *   estoque_cache.delta   append-only changes written by the triggers
+ *   estoque_cache.aresta  active code links per (a, b, anexo)
+ *   estoque_cache.grupo   code -> principal, for codes that are in a link
+ *   estoque_cache.nome    product names from attached catalogues
+ */
+CREATE SCHEMA estoque_cache;
+COMMENT ON SCHEMA estoque_cache IS 'internal tables of the estoque_cache extension';
+
+CREATE TABLE estoque_cache.anexo (
+    anexo_id    integer PRIMARY KEY,
+    fonte       text NOT NULL
+        CHECK (fonte IN ('movimentacao', 'carteira', 'pre_separacao', 'separacao',
+                         'producao', 'unificacao', 'produtos')),
+    tabela      regclass NOT NULL UNIQUE,
+    versao      bigint NOT NULL DEFAULT 0,  -- bumped by every repair: a row lock
+    produto     text NOT NULL,      -- code column (origem for unificacao)
+    quantidade  text,               -- quantity column
+    data        text,               -- date column
+    destino     text,               -- destino column (unificacao)
+    nome        text,               -- name column (produtos)
+    filtro      text,               -- canonical (deparsed) boolean filter
+    anexado_em  timestamptz NOT NULL DEFAULT pg_catalog.now(),
+    anexado_por name NOT NULL DEFAULT session_user
+);
+CREATE SEQUENCE estoque_cache.anexo_id_seq OWNED BY estoque_cache.anexo.anexo_id;
+ALTER TABLE estoque_cache.anexo
+    ALTER COLUMN anexo_id SET DEFAULT pg_catalog.nextval('estoque_cache.anexo_id_seq');
+
+/*
+ * Version rows.  'unificacao': its UPDATE serialises the link changes (READ
+ * COMMITTED: waits; REPEATABLE READ: a serialization failure instead of a
+ * stale recomputation).  'saldo': bumped by every transaction that writes
+ * estoque_cache.saldo (the folds, a detach).  With anexo.versao they let a
+ * reader tell, in its own snapshot, that saldo, grupo and nome are as they
+ * were when it last read them (see src/lista.c).
+ */
+CREATE TABLE estoque_cache.trava (
+    nome   text PRIMARY KEY,
+    versao bigint NOT NULL DEFAULT 0
+);
+INSERT INTO estoque_cache.trava (nome) VALUES ('unificacao'), ('saldo');
+
+/* Settings; absent row = defaults.  One row at most. */
+CREATE TABLE estoque_cache.configuracao (
+    id                  boolean PRIMARY KEY DEFAULT true CHECK (id),
+    horizonte_dias      integer NOT NULL DEFAULT 29,
+    janela_critica_dias integer NOT NULL DEFAULT 7,
+    estoque_minimo      numeric NOT NULL DEFAULT 10,
+    fuso_horario        text NOT NULL DEFAULT 'America/Sao_Paulo',
+    CHECK (horizonte_dias BETWEEN 1 AND 366),
+    CHECK (janela_critica_dias >= 0 AND janela_critica_dias < horizonte_dias)
+);
+
+/*
+ * Folded figures.  fonte: 1 movimentacao, 2 carteira, 3 pre_separacao,
+ * 4 separacao, 5 producao.  data is '-infinity' for undated rows and for
+ * the sources that carry no date.
+ */
+CREATE TABLE estoque_cache.saldo (
+    codigo        text COLLATE "C" NOT NULL,
+    anexo_id      integer NOT NULL,
+    data          date NOT NULL,
+    fonte         smallint NOT NULL,
+    quantidade    numeric NOT NULL,
+    atualizado_em timestamptz NOT NULL,
+    PRIMARY KEY (codigo, anexo_id, data)
+);
+CREATE INDEX saldo_anexo_idx ON estoque_cache.saldo (anexo_id);
+
+/* Append-only changes; moved into saldo by estoque_cache_fold(). */
+CREATE TABLE estoque_cache.delta (
+    codigo        text COLLATE "C" NOT NULL,
+    anexo_id      integer NOT NULL,
+    data          date NOT NULL,
+    fonte         smallint NOT NULL,
+    quantidade    numeric NOT NULL,
+    atualizado_em timestamptz NOT NULL DEFAULT pg_catalog.now()
+);
+CREATE INDEX delta_codigo_idx ON estoque_cache.delta (codigo);
+/*
+ * Emptied by every fold: vacuumed often, and never truncated, so that writers
+ * find the pages they need already there instead of extending the table
+ * (and waiting for each other's relation extension lock).
+ */
+ALTER TABLE estoque_cache.delta SET (autovacuum_vacuum_scale_factor = 0.0,
+                                     autovacuum_vacuum_threshold = 10000,
+                                     vacuum_truncate = false);
+
+/* Active links, normalised so that a <= b (byte order); n = multiplicity. */
+CREATE TABLE estoque_cache.aresta (
+    a        text COLLATE "C" NOT NULL,
+    b        text COLLATE "C" NOT NULL,
+    anexo_id integer NOT NULL,
+    n        integer NOT NULL CHECK (n > 0),
+    PRIMARY KEY (a, b, anexo_id)
+);
+CREATE INDEX aresta_b_idx ON estoque_cache.aresta (b);
+
+/* Group membership of every code that belongs to a group of two or more. */
+CREATE TABLE estoque_cache.grupo (
+    codigo    text COLLATE "C" PRIMARY KEY,
+    principal text COLLATE "C" NOT NULL
+);
+CREATE INDEX grupo_principal_idx ON estoque_cache.grupo (principal);
+
+/* Product names from the attached catalogues. */
+CREATE TABLE estoque_cache.nome (
+    codigo   text COLLATE "C" NOT NULL,
+    anexo_id integer NOT NULL,
+    nome     text NOT NULL,
+    PRIMARY KEY (codigo, anexo_id)
+);
+
+/* Operations log. */
+CREATE TABLE estoque_cache.log (
+    id        bigserial PRIMARY KEY,
+    operacao  text NOT NULL,
+    argumento text,
+    usuario   name NOT NULL DEFAULT session_user,
+    inicio    timestamptz NOT NULL,
+    duracao   interval NOT NULL,
+    linhas    bigint,
+    detalhe   jsonb
+);
+
+/*
+ * pg_dump keeps the attachments, the settings and the cache itself (taken in
+ * the same snapshot as the sources, so a restored cache is exact).
+ */
+SELECT pg_catalog.pg_extension_config_dump('estoque_cache.anexo', '');
+SELECT pg_catalog.pg_extension_config_dump('estoque_cache.anexo_id_seq', '');
+SELECT pg_catalog.pg_extension_config_dump('estoque_cache.configuracao', '');
+SELECT pg_catalog.pg_extension_config_dump('estoque_cache.saldo', '');
+SELECT pg_catalog.pg_extension_config_dump('estoque_cache.delta', '');
+SELECT pg_catalog.pg_extension_config_dump('estoque_cache.aresta', '');
+SELECT pg_catalog.pg_extension_config_dump('estoque_cache.grupo', '');
+SELECT pg_catalog.pg_extension_config_dump('estoque_cache.nome', '');
+SELECT pg_catalog.pg_extension_config_dump('estoque_cache.log', '');
+SELECT pg_catalog.pg_extension_config_dump('estoque_cache.log_id_seq', '');
+
+/* ------------------------------------------------------------------------
+ * C functions
+ * ------------------------------------------------------------------------ */
+
+/* Statement-level trigger on the five quantity sources. */
+CREATE FUNCTION estoque_cache.trg_fonte() RETURNS trigger
+    AS 'MODULE_PATHNAME', 'estoque_cache_trg_fonte' LANGUAGE C;
+
+/* Statement-level trigger on link tables and catalogues. */
+CREATE FUNCTION estoque_cache.trg_codigos() RETURNS trigger
+    AS 'MODULE_PATHNAME', 'estoque_cache_trg_codigos' LANGUAGE C;
+
+/* Validates an attachment; returns the canonical filter text (or NULL). */
+CREATE FUNCTION estoque_cache.checar_anexo(fonte text, tabela regclass, produto text,
+                                           quantidade text, data text, filtro text,
+                                           destino text, nome text)
+    RETURNS text AS 'MODULE_PATHNAME', 'estoque_cache_checar_anexo'
+    LANGUAGE C CALLED ON NULL INPUT;
+
+/* Per-group figures and projection, for every group or for one code's group. */
+CREATE FUNCTION estoque_cache.saldo_grupos(produto text, data_base date,
+    incluir_vazios boolean DEFAULT false,
+    OUT cod_produto text, OUT nome_produto text, OUT codigos text[],
+    OUT saldo_atual numeric, OUT qtd_carteira numeric,
+    OUT qtd_pre_separacao numeric, OUT qtd_separacao numeric,
+    OUT saldo_disponivel numeric, OUT previsao_ruptura_7d numeric,
+    OUT data_ruptura date, OUT status_ruptura text,
+    OUT atualizado_em timestamptz)
+    RETURNS SETOF record AS 'MODULE_PATHNAME', 'estoque_cache_saldo_grupos'
+    LANGUAGE C STABLE CALLED ON NULL INPUT;
+
+CREATE FUNCTION @extschema@.estoque_cache_projecao(produto text, dias integer DEFAULT 29,
+    data_base date DEFAULT NULL,
+    OUT dia integer, OUT data date, OUT estoque_inicial numeric,
+    OUT saida_prevista numeric, OUT producao_programada numeric,
+    OUT estoque_final numeric)
+    RETURNS SETOF record AS 'MODULE_PATHNAME', 'estoque_cache_projecao'
+    LANGUAGE C STABLE CALLED ON NULL INPUT;
+
+CREATE FUNCTION @extschema@.estoque_cache_principal(produto text) RETURNS text
+    AS 'MODULE_PATHNAME', 'estoque_cache_principal' LANGUAGE C STABLE STRICT;
+
+CREATE FUNCTION @extschema@.estoque_cache_codigos(produto text) RETURNS text[]
+    AS 'MODULE_PATHNAME', 'estoque_cache_codigos' LANGUAGE C STABLE STRICT;
+
+/* ------------------------------------------------------------------------
+ * The view and the read functions
+ * ------------------------------------------------------------------------ */
+
+CREATE VIEW @extschema@.estoque_cache_saldo AS
+    SELECT * FROM estoque_cache.saldo_grupos(NULL, NULL);
+COMMENT ON VIEW @extschema@.estoque_cache_saldo IS
+    'one row per product group: figures, 7-day forecast and rupture status';
+
+/* One group's row of the view, resolved from any member code. */
+CREATE FUNCTION @extschema@.estoque_cache_saldo_produto(produto text)
+    RETURNS SETOF @extschema@.estoque_cache_saldo
+    AS 'MODULE_PATHNAME', 'estoque_cache_saldo_produto'
+    LANGUAGE C STABLE STRICT ROWS 1;
+
+CREATE FUNCTION @extschema@.estoque_cache_produto(produto text) RETURNS jsonb
+    AS 'MODULE_PATHNAME', 'estoque_cache_produto' LANGUAGE C STABLE STRICT;
+
+/* ------------------------------------------------------------------------
+ * Internal SQL helpers
+ * ------------------------------------------------------------------------ */
+
+/*
+ * Effective settings (the row of estoque_cache.configuracao, or the defaults)
+ * and D0, today in the configured time zone.
+ */
+CREATE FUNCTION estoque_cache.config(OUT horizonte_dias integer,
+    OUT janela_critica_dias integer, OUT estoque_minimo numeric,
+    OUT fuso_horario text, OUT hoje date)
+    AS 'MODULE_PATHNAME', 'estoque_cache_config' LANGUAGE C STABLE;
+
+/*
+ * Codes of a group in principal order: by integer value when every code is
+ * an integer, otherwise by text in byte order; the first is the principal.
+ */
+CREATE FUNCTION estoque_cache.ordenar_codigos(codigos text[]) RETURNS text[]
+    LANGUAGE sql IMMUTABLE STRICT
+    SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT array_agg(s.c ORDER BY CASE WHEN i.inteiros THEN s.c::numeric END, s.c COLLATE "C")
+      FROM (SELECT DISTINCT u.c FROM unnest(codigos) AS u(c) WHERE u.c IS NOT NULL) AS s,
+           (SELECT coalesce(bool_and(u.c ~ '^-?[0-9]+$'), false) AS inteiros
+              FROM unnest(codigos) AS u(c) WHERE u.c IS NOT NULL) AS i
+$$;
+
+/* Number stored in estoque_cache.saldo.fonte for a quantity source. */
+CREATE FUNCTION estoque_cache.fonte_numero(fonte text) RETURNS smallint
+    LANGUAGE sql IMMUTABLE STRICT
+    SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT CASE fonte WHEN 'movimentacao' THEN 1 WHEN 'carteira' THEN 2
+                      WHEN 'pre_separacao' THEN 3 WHEN 'separacao' THEN 4
+                      WHEN 'producao' THEN 5 END::smallint
+$$;
+
+/*
+ * SQL expression for the date a source row is cached under: its date column
+ * for the dated sources ('-infinity' when NULL), '-infinity' for the others.
+ * Shared by the repairs and by verify, which must read the sources alike.
+ */
+CREATE FUNCTION estoque_cache.expressao_data(anx estoque_cache.anexo) RETURNS text
+    LANGUAGE sql IMMUTABLE
+    SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT CASE WHEN anx.fonte IN ('pre_separacao', 'separacao', 'producao')
+                THEN format('coalesce((%I)::date, ''-infinity''::date)', anx.data)
+                ELSE '''-infinity''::date' END
+$$;
+
+/*
+ * SQL condition for a source row that counts: a code, a finite quantity
+ * (NULL, NaN and infinities do not count, as in the triggers) and the
+ * attachment's filter.  Shared by the repairs and by verify, like
+ * expressao_data.
+ */
+CREATE FUNCTION estoque_cache.condicao_fonte(anx estoque_cache.anexo) RETURNS text
+    LANGUAGE sql IMMUTABLE
+    SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT format('%1$I IS NOT NULL AND %2$I IS NOT NULL AND (%3$s) '
+                  'AND (%2$I)::numeric NOT IN (''NaN'', ''Infinity'', ''-Infinity'')',
+                  anx.produto, anx.quantidade, coalesce(anx.filtro, 'true'))
+$$;
+
+/* Schema-qualified, quoted name of a table. */
+CREATE FUNCTION estoque_cache.nome_qualificado(tabela regclass) RETURNS text
+    LANGUAGE sql STABLE STRICT
+    SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT format('%I.%I', n.nspname, c.relname)
+      FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+     WHERE c.oid = tabela
+$$;
+
+/*
+ * Serialise work on one attachment (repairs, TRUNCATE, name changes) or on
+ * the links: an UPDATE of a row, so that under REPEATABLE READ a concurrent
+ * committed change raises a serialization failure rather than being missed.
+ */
+CREATE FUNCTION estoque_cache.travar_anexo(p_anexo integer) RETURNS void
+    LANGUAGE sql
+    SET search_path = pg_catalog, pg_temp
+AS $$
+    UPDATE estoque_cache.anexo SET versao = versao + 1 WHERE anexo_id = p_anexo
+$$;
+
+CREATE FUNCTION estoque_cache.travar_unificacao() RETURNS void
+    LANGUAGE sql
+    SET search_path = pg_catalog, pg_temp
+AS $$
+    UPDATE estoque_cache.trava SET versao = versao + 1 WHERE nome = 'unificacao'
+$$;
+
+/* Called by every transaction that writes estoque_cache.saldo. */
+CREATE FUNCTION estoque_cache.versao_saldo() RETURNS void
+    LANGUAGE sql
+    SET search_path = pg_catalog, pg_temp
+AS $$
+    UPDATE estoque_cache.trava SET versao = versao + 1 WHERE nome = 'saldo'
+$$;
+
+/* Write one line of the operations log. */
+CREATE FUNCTION estoque_cache.registrar(operacao text, argumento text, inicio timestamptz,
+                                        linhas bigint, detalhe jsonb DEFAULT NULL)
+    RETURNS interval
+    LANGUAGE sql
+    SET search_path = pg_catalog, pg_temp
+AS $$
+    INSERT INTO estoque_cache.log (operacao, argumento, inicio, duracao, linhas, detalhe)
+    VALUES (operacao, argumento, inicio, clock_timestamp() - inicio, linhas, detalhe)
+    RETURNING duracao
+$$;
+
+CREATE INDEX saldo_zero_idx ON estoque_cache.saldo (codigo) WHERE quantidade = 0;
+
+/*
+ * Move committed deltas into estoque_cache.saldo, at most `limite` of them,
+ * in one statement (one snapshot): readers see either the deltas or the
+ * folded result, never both or neither.  Only one folder runs at a time;
+ * with esperar = false a busy folder makes this return 0 at once.
+ */
+CREATE FUNCTION estoque_cache.fold(limite integer DEFAULT NULL, esperar boolean DEFAULT false)
+    RETURNS bigint
+    LANGUAGE plpgsql
+    SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    movidas bigint;
+BEGIN
+    IF esperar THEN
+        PERFORM pg_advisory_xact_lock(4532, 0);
+    ELSIF NOT pg_try_advisory_xact_lock(4532, 0) THEN
+        RETURN 0;
+    END IF;
+
+    WITH movidas AS (
+        DELETE FROM estoque_cache.delta d
+         WHERE d.ctid = ANY (ARRAY(SELECT x.ctid FROM estoque_cache.delta x
+                                    LIMIT coalesce(limite, 2147483647)))
+        RETURNING d.codigo, d.anexo_id, d.data, d.fonte, d.quantidade, d.atualizado_em
+    ), somas AS (
+        SELECT m.codigo, m.anexo_id, m.data, min(m.fonte) AS fonte,
+               sum(m.quantidade) AS quantidade, max(m.atualizado_em) AS atualizado_em,
+               count(*) AS n
+          FROM movidas m
+         GROUP BY m.codigo, m.anexo_id, m.data
+    ), gravadas AS (
+        INSERT INTO estoque_cache.saldo AS s
+               (codigo, anexo_id, data, fonte, quantidade, atualizado_em)
+        SELECT codigo, anexo_id, data, fonte, quantidade, atualizado_em FROM somas
+        ON CONFLICT (codigo, anexo_id, data) DO UPDATE
+           SET quantidade = s.quantidade + excluded.quantidade,
+               atualizado_em = greatest(s.atualizado_em, excluded.atualizado_em)
+    )
+    SELECT coalesce(sum(n), 0) INTO movidas FROM somas;
+
+    IF movidas > 0 THEN
+        DELETE FROM estoque_cache.saldo WHERE quantidade = 0;
+        PERFORM estoque_cache.versao_saldo();
+    END IF;
+    RETURN movidas;
+END;
+$$;
+
+CREATE FUNCTION @extschema@.estoque_cache_fold(limite integer DEFAULT NULL) RETURNS bigint
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    inicio timestamptz := clock_timestamp();
+    movidas bigint;
+BEGIN
+    IF limite IS NOT NULL AND limite < 1 THEN
+        RAISE EXCEPTION USING ERRCODE = 'invalid_parameter_value',
+            MESSAGE = format('limite must be positive, not %s', limite),
+            HINT = 'Pass NULL to fold every pending delta.';
+    END IF;
+    movidas := estoque_cache.fold(limite, true);
+    PERFORM estoque_cache.registrar('fold', NULL, inicio, movidas);
+    RETURN movidas;
+END;
+$$;
+
+/*
+ * Bring the cached contribution of one quantity source (optionally only for
+ * some codes) in line with the table: append to estoque_cache.delta the
+ * difference between the sources and the cache, computed in a single
+ * statement so both sides are read in the same snapshot.  Writers that have
+ * not committed are in neither side, so their own deltas stay right.
+ * Returns how many (code, date) figures were corrected.
+ */
+CREATE FUNCTION estoque_cache.corrigir_anexo(p_anexo integer, codigos text[])
+    RETURNS bigint
+    LANGUAGE plpgsql
+    SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    anx estoque_cache.anexo;
+    data_expr text;
+    n bigint;
+BEGIN
+    SELECT * INTO STRICT anx FROM estoque_cache.anexo WHERE anexo_id = p_anexo;
+    PERFORM estoque_cache.travar_anexo(p_anexo);
+    data_expr := estoque_cache.expressao_data(anx);
+    EXECUTE format($sql$
+        WITH fontes AS (
+            SELECT (%1$I)::text COLLATE "C" AS codigo, %2$s AS data,
+                   sum((%3$I)::numeric) AS q
+              FROM ONLY %4$s
+             WHERE %5$s
+               AND ($1 IS NULL OR (%1$I)::text = ANY ($1))
+             GROUP BY 1, 2
+        ), cache AS (
+            SELECT c.codigo, c.data, sum(c.quantidade) AS q
+              FROM (SELECT codigo, data, quantidade FROM estoque_cache.saldo
+                     WHERE anexo_id = %6$s AND ($1 IS NULL OR codigo = ANY ($1))
+                    UNION ALL
+                    SELECT codigo, data, quantidade FROM estoque_cache.delta
+                     WHERE anexo_id = %6$s AND ($1 IS NULL OR codigo = ANY ($1))) c
+             GROUP BY 1, 2
+        ), corrigidas AS (
+            INSERT INTO estoque_cache.delta (codigo, anexo_id, data, fonte, quantidade)
+            SELECT coalesce(f.codigo, c.codigo), %6$s, coalesce(f.data, c.data), %7$s,
+                   coalesce(f.q, 0) - coalesce(c.q, 0)
+              FROM fontes f FULL JOIN cache c ON c.codigo = f.codigo AND c.data = f.data
+             WHERE coalesce(f.q, 0) <> coalesce(c.q, 0)
+            RETURNING 1
+        )
+        SELECT count(*) FROM corrigidas
+        $sql$,
+        anx.produto, data_expr, anx.quantidade, estoque_cache.nome_qualificado(anx.tabela),
+        estoque_cache.condicao_fonte(anx), p_anexo, estoque_cache.fonte_numero(anx.fonte))
+    INTO n USING codigos;
+    RETURN n;
+END;
+$$;
+
+/* After TRUNCATE of a quantity source: cancel its whole contribution. */
+CREATE FUNCTION estoque_cache.truncar_anexo(p_anexo integer)
+    RETURNS void
+    LANGUAGE plpgsql
+    SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    PERFORM estoque_cache.travar_anexo(p_anexo);
+    INSERT INTO estoque_cache.delta (codigo, anexo_id, data, fonte, quantidade)
+    SELECT c.codigo, p_anexo, c.data, min(c.fonte), -sum(c.quantidade)
+      FROM (SELECT codigo, data, fonte, quantidade FROM estoque_cache.saldo
+             WHERE anexo_id = p_anexo
+            UNION ALL
+            SELECT codigo, data, fonte, quantidade FROM estoque_cache.delta
+             WHERE anexo_id = p_anexo) c
+     GROUP BY c.codigo, c.data
+    HAVING sum(c.quantidade) <> 0;
+END;
+$$;
+
+/*
+ * Recompute the links of one link table that touch `codigos` (all when
+ * NULL), writing only what differs.  Returns the codes whose links changed.
+ * The caller holds the links lock.
+ */
+CREATE FUNCTION estoque_cache.sincronizar_arestas(p_anexo integer, codigos text[],
+                                                  OUT tocados text[], OUT alterados bigint)
+    LANGUAGE plpgsql
+    SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    anx estoque_cache.anexo;
+    na text[];
+    nb text[];
+    nn integer[];
+    t1 text[];
+    t2 text[];
+    n1 bigint;
+    n2 bigint;
+BEGIN
+    SELECT * INTO STRICT anx FROM estoque_cache.anexo WHERE anexo_id = p_anexo;
+    IF EXISTS (SELECT 1 FROM pg_class WHERE oid = anx.tabela) THEN
+        EXECUTE format($sql$
+            SELECT array_agg(e.a), array_agg(e.b), array_agg(e.n)
+              FROM (SELECT least(l.o, l.d) AS a, greatest(l.o, l.d) AS b, count(*)::integer AS n
+                      FROM (SELECT (%1$I)::text COLLATE "C" AS o, (%2$I)::text COLLATE "C" AS d
+                              FROM ONLY %3$s
+                             WHERE %1$I IS NOT NULL AND %2$I IS NOT NULL AND (%4$s)) l
+                     WHERE $1 IS NULL OR l.o = ANY ($1) OR l.d = ANY ($1)
+                     GROUP BY 1, 2) e
+            $sql$, anx.produto, anx.destino, estoque_cache.nome_qualificado(anx.tabela),
+            coalesce(anx.filtro, 'true'))
+        INTO na, nb, nn USING codigos;
+    END IF;
+
+    WITH removidas AS (
+        DELETE FROM estoque_cache.aresta x
+         WHERE x.anexo_id = p_anexo
+           AND (codigos IS NULL OR x.a = ANY (codigos) OR x.b = ANY (codigos))
+           AND NOT EXISTS (SELECT 1 FROM unnest(na, nb, nn) AS u(a, b, n)
+                            WHERE u.a = x.a AND u.b = x.b AND u.n = x.n)
+        RETURNING x.a, x.b
+    )
+    SELECT array_agg(r.a) || array_agg(r.b), count(*) INTO t1, n1 FROM removidas r;
+
+    WITH novas AS (
+        INSERT INTO estoque_cache.aresta (a, b, anexo_id, n)
+        SELECT u.a, u.b, p_anexo, u.n FROM unnest(na, nb, nn) AS u(a, b, n)
+         WHERE NOT EXISTS (SELECT 1 FROM estoque_cache.aresta x
+                            WHERE x.anexo_id = p_anexo AND x.a = u.a AND x.b = u.b)
+        RETURNING a, b
+    )
+    SELECT array_agg(v.a) || array_agg(v.b), count(*) INTO t2, n2 FROM novas v;
+
+    tocados := coalesce(t1, '{}') || coalesce(t2, '{}');
+    alterados := n1 + n2;
+END;
+$$;
+
+/*
+ * Recompute the groups of `codigos` (every group when NULL): the connected
+ * components over estoque_cache.aresta reached from those codes and from
+ * the other members of their current groups.  Writes only the rows of
+ * estoque_cache.grupo that change; returns how many.  The caller holds the
+ * links lock.
+ */
+CREATE FUNCTION estoque_cache.reagrupar(codigos text[]) RETURNS bigint
+    LANGUAGE plpgsql
+    SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    sementes text[];
+    nos text[];
+    novos_codigos text[];
+    novos_principais text[];
+    n1 bigint;
+    n2 bigint;
+BEGIN
+    IF codigos IS NULL THEN
+        SELECT array_agg(DISTINCT x.c) INTO sementes
+          FROM (SELECT a AS c FROM estoque_cache.aresta
+                UNION SELECT b FROM estoque_cache.aresta
+                UNION SELECT codigo FROM estoque_cache.grupo) x;
+    ELSE
+        SELECT array_agg(DISTINCT x.c) INTO sementes
+          FROM (SELECT u.c COLLATE "C" AS c FROM unnest(codigos) AS u(c) WHERE u.c IS NOT NULL
+                UNION
+                SELECT g2.codigo FROM estoque_cache.grupo g1
+                  JOIN estoque_cache.grupo g2 ON g2.principal = g1.principal
+                 WHERE g1.codigo = ANY (codigos)) x;
+    END IF;
+    IF sementes IS NULL THEN
+        RETURN 0;
+    END IF;
+
+    WITH RECURSIVE alcance(s, c) AS (
+        SELECT u.s COLLATE "C", u.s COLLATE "C" FROM unnest(sementes) AS u(s)
+        UNION
+        SELECT r.s, CASE WHEN x.a = r.c THEN x.b ELSE x.a END
+          FROM alcance r JOIN estoque_cache.aresta x ON x.a = r.c OR x.b = r.c
+    ), componentes AS (
+        SELECT DISTINCT estoque_cache.ordenar_codigos(array_agg(r.c)) AS membros
+          FROM alcance r GROUP BY r.s
+    ), novos AS (
+        SELECT m.c AS codigo, cp.membros[1] AS principal
+          FROM componentes cp, unnest(cp.membros) AS m(c)
+         WHERE cardinality(cp.membros) > 1
+    )
+    SELECT (SELECT array_agg(DISTINCT r.c) FROM alcance r),
+           (SELECT array_agg(codigo) FROM novos),
+           (SELECT array_agg(principal) FROM novos)
+      INTO nos, novos_codigos, novos_principais;
+
+    DELETE FROM estoque_cache.grupo g
+     WHERE g.codigo = ANY (nos)
+       AND NOT EXISTS (SELECT 1 FROM unnest(novos_codigos, novos_principais) AS n(c, p)
+                        WHERE n.c = g.codigo AND n.p = g.principal);
+    GET DIAGNOSTICS n1 = ROW_COUNT;
+
+    INSERT INTO estoque_cache.grupo (codigo, principal)
+    SELECT n.c, n.p FROM unnest(novos_codigos, novos_principais) AS n(c, p)
+    ON CONFLICT (codigo) DO NOTHING;
+    GET DIAGNOSTICS n2 = ROW_COUNT;
+    RETURN n1 + n2;
+END;
+$$;
+
+/*
+ * Recompute the names of `codigos` (all when NULL) from one catalogue,
+ * writing only what differs.  Returns how many rows changed.
+ */
+CREATE FUNCTION estoque_cache.sincronizar_nomes(p_anexo integer, codigos text[])
+    RETURNS bigint
+    LANGUAGE plpgsql
+    SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    anx estoque_cache.anexo;
+    nc text[];
+    nn text[];
+    n1 bigint;
+    n2 bigint;
+BEGIN
+    SELECT * INTO STRICT anx FROM estoque_cache.anexo WHERE anexo_id = p_anexo;
+    PERFORM estoque_cache.travar_anexo(p_anexo);
+    IF EXISTS (SELECT 1 FROM pg_class WHERE oid = anx.tabela) THEN
+        EXECUTE format($sql$
+            SELECT array_agg(c), array_agg(n)
+              FROM (SELECT (%1$I)::text COLLATE "C" AS c, min((%2$I)::text) AS n
+                      FROM ONLY %3$s
+                     WHERE %1$I IS NOT NULL AND %2$I IS NOT NULL
+                       AND ($1 IS NULL OR (%1$I)::text = ANY ($1))
+                     GROUP BY 1) x
+            $sql$, anx.produto, anx.nome, estoque_cache.nome_qualificado(anx.tabela))
+        INTO nc, nn USING codigos;
+    END IF;
+
+    DELETE FROM estoque_cache.nome x
+     WHERE x.anexo_id = p_anexo
+       AND (codigos IS NULL OR x.codigo = ANY (codigos))
+       AND NOT EXISTS (SELECT 1 FROM unnest(nc, nn) AS u(c, n)
+                        WHERE u.c = x.codigo AND u.n = x.nome);
+    GET DIAGNOSTICS n1 = ROW_COUNT;
+    INSERT INTO estoque_cache.nome (codigo, anexo_id, nome)
+    SELECT u.c, p_anexo, u.n FROM unnest(nc, nn) AS u(c, n)
+    ON CONFLICT (codigo, anexo_id) DO NOTHING;
+    GET DIAGNOSTICS n2 = ROW_COUNT;
+    RETURN n1 + n2;
+END;
+$$;
+
+/* Called by trg_codigos before a statement on a link table or a catalogue. */
+CREATE FUNCTION estoque_cache.travar_codigos(p_anexo integer)
+    RETURNS void
+    LANGUAGE plpgsql
+    SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    IF (SELECT fonte FROM estoque_cache.anexo WHERE anexo_id = p_anexo) = 'unificacao' THEN
+        PERFORM estoque_cache.travar_unificacao();
+    ELSE
+        PERFORM estoque_cache.travar_anexo(p_anexo);
+    END IF;
+END;
+$$;
+
+/* Called by trg_codigos (as the cache owner) after a link or catalogue change. */
+CREATE FUNCTION estoque_cache.sincronizar_codigos(p_anexo integer, codigos text[])
+    RETURNS bigint
+    LANGUAGE plpgsql
+    SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    anx estoque_cache.anexo;
+    s record;
+BEGIN
+    SELECT * INTO STRICT anx FROM estoque_cache.anexo WHERE anexo_id = p_anexo;
+    IF anx.fonte = 'unificacao' THEN
+        -- link changes serialise among themselves; movement writers never take this
+        PERFORM estoque_cache.travar_unificacao();
+        SELECT * INTO s FROM estoque_cache.sincronizar_arestas(p_anexo, codigos);
+        RETURN s.alterados + estoque_cache.reagrupar(s.tocados);
+    ELSE
+        RETURN estoque_cache.sincronizar_nomes(p_anexo, codigos);
+    END IF;
+END;
+$$;
+
+/* Create the four triggers of an attached table. */
+CREATE FUNCTION estoque_cache.criar_gatilhos(p_anexo integer, tabela regclass, funcao text)
+    RETURNS void
+    LANGUAGE plpgsql
+    SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    alvo text := estoque_cache.nome_qualificado(tabela);
+BEGIN
+    EXECUTE format('CREATE TRIGGER estoque_cache_ins AFTER INSERT ON %s '
+                   'REFERENCING NEW TABLE AS novas FOR EACH STATEMENT '
+                   'EXECUTE FUNCTION %s(%L)', alvo, funcao, p_anexo);
+    EXECUTE format('CREATE TRIGGER estoque_cache_upd AFTER UPDATE ON %s '
+                   'REFERENCING OLD TABLE AS antigas NEW TABLE AS novas FOR EACH STATEMENT '
+                   'EXECUTE FUNCTION %s(%L)', alvo, funcao, p_anexo);
+    EXECUTE format('CREATE TRIGGER estoque_cache_del AFTER DELETE ON %s '
+                   'REFERENCING OLD TABLE AS antigas FOR EACH STATEMENT '
+                   'EXECUTE FUNCTION %s(%L)', alvo, funcao, p_anexo);
+    EXECUTE format('CREATE TRIGGER estoque_cache_trunc AFTER TRUNCATE ON %s '
+                   'FOR EACH STATEMENT EXECUTE FUNCTION %s(%L)', alvo, funcao, p_anexo);
+    IF funcao = 'estoque_cache.trg_codigos' THEN
+        -- links and names serialise their writers before any row is locked
+        EXECUTE format('CREATE TRIGGER estoque_cache_trava BEFORE INSERT OR UPDATE OR DELETE '
+                       'OR TRUNCATE ON %s FOR EACH STATEMENT EXECUTE FUNCTION %s(%L)',
+                       alvo, funcao, p_anexo);
+    END IF;
+END;
+$$;
+
+/*
+ * Register an attachment after validation; the caller holds the lock on
+ * estoque_cache.anexo.  Raises the duplicate error.
+ */
+CREATE FUNCTION estoque_cache.registrar_anexo(p_fonte text, p_tabela regclass,
+    p_produto text, p_quantidade text, p_data text, p_destino text, p_nome text,
+    p_filtro text)
+    RETURNS integer
+    LANGUAGE plpgsql
+    SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    existente estoque_cache.anexo;
+    canonico text;
+    novo integer;
+BEGIN
+    LOCK TABLE estoque_cache.anexo IN SHARE ROW EXCLUSIVE MODE;
+    SELECT * INTO existente FROM estoque_cache.anexo WHERE tabela = p_tabela;
+    IF FOUND THEN
+        RAISE EXCEPTION USING ERRCODE = 'duplicate_object',
+            MESSAGE = format('table %s is already attached', p_tabela),
+            DETAIL = format('It is attached as fonte %s (attachment %s).',
+                            existente.fonte, existente.anexo_id),
+            HINT = 'Detach it first with estoque_cache_detach() to attach it again.';
+    END IF;
+    canonico := estoque_cache.checar_anexo(p_fonte, p_tabela, p_produto, p_quantidade,
+                                           p_data, p_filtro, p_destino, p_nome);
+    INSERT INTO estoque_cache.anexo (fonte, tabela, produto, quantidade, data, destino, nome, filtro)
+    VALUES (p_fonte, p_tabela, p_produto, p_quantidade, p_data, p_destino, p_nome, canonico)
+    RETURNING anexo_id INTO novo;
+    RETURN novo;
+END;
+$$;
+
+/* ------------------------------------------------------------------------
+ * Public administration API
+ * ------------------------------------------------------------------------ */
+
+CREATE FUNCTION @extschema@.estoque_cache_attach(fonte text, tabela regclass,
+    produto text DEFAULT NULL, quantidade text DEFAULT NULL, data text DEFAULT NULL,
+    filtro text DEFAULT NULL)
+    RETURNS jsonb
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    inicio timestamptz := clock_timestamp();
+    f text := $1;
+    p text := $3;
+    q text := $4;
+    d text := $5;
+    filtro_txt text := $6;
+    id integer;
+    linhas bigint;
+BEGIN
+    IF f IS NULL THEN
+        RAISE EXCEPTION USING ERRCODE = 'null_value_not_allowed',
+            MESSAGE = 'fonte must not be null',
+            HINT = 'Pass one of movimentacao, carteira, pre_separacao, separacao, producao.';
+    END IF;
+    IF f NOT IN ('movimentacao', 'carteira', 'pre_separacao', 'separacao', 'producao') THEN
+        RAISE EXCEPTION USING ERRCODE = 'invalid_parameter_value',
+            MESSAGE = format('unknown fonte %s', coalesce(quote_literal(f), 'NULL')),
+            DETAIL = 'Quantity sources are movimentacao, carteira, pre_separacao, separacao and producao.',
+            HINT = 'Attach code links with estoque_cache_attach_unificacao() and a product '
+                   'catalogue with estoque_cache_attach_produtos().';
+    END IF;
+    IF $2 IS NULL THEN
+        RAISE EXCEPTION USING ERRCODE = 'null_value_not_allowed',
+            MESSAGE = 'tabela must not be null', HINT = 'Pass the table to attach, e.g. ''movimentacao_estoque''.';
+    END IF;
+    CASE f
+        WHEN 'movimentacao' THEN
+            p := coalesce(p, 'cod_produto'); q := coalesce(q, 'qtd_movimentacao');
+            filtro_txt := coalesce(filtro_txt, 'ativo');
+        WHEN 'carteira' THEN
+            p := coalesce(p, 'cod_produto'); q := coalesce(q, 'qtd_saldo_produto_pedido');
+            filtro_txt := coalesce(filtro_txt, 'ativo AND separacao_lote_id IS NULL');
+        WHEN 'pre_separacao' THEN
+            p := coalesce(p, 'cod_produto'); q := coalesce(q, 'qtd_selecionada_usuario');
+            d := coalesce(d, 'data_expedicao_editada');
+            filtro_txt := coalesce(filtro_txt, 'status IN (''CRIADO'', ''RECOMPOSTO'')');
+        WHEN 'separacao' THEN
+            p := coalesce(p, 'cod_produto'); q := coalesce(q, 'qtd_saldo');
+            d := coalesce(d, 'expedicao');
+            filtro_txt := coalesce(filtro_txt, 'sincronizado_nf IS NOT TRUE');
+        WHEN 'producao' THEN
+            p := coalesce(p, 'cod_produto'); q := coalesce(q, 'qtd_programada');
+            d := coalesce(d, 'data_programacao');
+    END CASE;
+
+    id := estoque_cache.registrar_anexo(f, $2, p, q, d, NULL, NULL, filtro_txt);
+    PERFORM estoque_cache.criar_gatilhos(id, $2, 'estoque_cache.trg_fonte');
+    linhas := estoque_cache.corrigir_anexo(id, NULL);
+    PERFORM estoque_cache.fold(NULL, true);
+    PERFORM estoque_cache.registrar('attach', $2::text, inicio, linhas,
+                                    jsonb_build_object('anexo_id', id, 'fonte', f));
+    RETURN (SELECT jsonb_build_object('anexo_id', a.anexo_id, 'fonte', a.fonte,
+                                      'tabela', a.tabela::text, 'produto', a.produto,
+                                      'quantidade', a.quantidade, 'data', a.data,
+                                      'filtro', a.filtro, 'linhas', linhas)
+              FROM estoque_cache.anexo a WHERE a.anexo_id = id);
+END;
+$$;
+
+CREATE FUNCTION @extschema@.estoque_cache_attach_unificacao(
+    tabela regclass DEFAULT 'unificacao_codigos'::text::regclass,
+    origem text DEFAULT 'codigo_origem', destino text DEFAULT 'codigo_destino',
+    filtro text DEFAULT 'ativo')
+    RETURNS jsonb
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    inicio timestamptz := clock_timestamp();
+    id integer;
+    s record;
+    linhas bigint;
+BEGIN
+    IF $1 IS NULL THEN
+        RAISE EXCEPTION USING ERRCODE = 'null_value_not_allowed', MESSAGE = 'tabela must not be null';
+    END IF;
+    id := estoque_cache.registrar_anexo('unificacao', $1, $2, NULL, NULL, $3, NULL, $4);
+    PERFORM estoque_cache.criar_gatilhos(id, $1, 'estoque_cache.trg_codigos');
+    PERFORM estoque_cache.travar_unificacao();
+    SELECT * INTO s FROM estoque_cache.sincronizar_arestas(id, NULL);
+    linhas := s.alterados + estoque_cache.reagrupar(s.tocados);
+    PERFORM estoque_cache.registrar('attach', $1::text, inicio, linhas,
+                                    jsonb_build_object('anexo_id', id, 'fonte', 'unificacao'));
+    RETURN (SELECT jsonb_build_object('anexo_id', a.anexo_id, 'fonte', a.fonte,
+                                      'tabela', a.tabela::text, 'origem', a.produto,
+                                      'destino', a.destino, 'filtro', a.filtro,
+                                      'linhas', linhas)
+              FROM estoque_cache.anexo a WHERE a.anexo_id = id);
+END;
+$$;
+
+CREATE FUNCTION @extschema@.estoque_cache_attach_produtos(tabela regclass,
+    codigo text DEFAULT 'cod_produto', nome text DEFAULT 'nome_produto')
+    RETURNS jsonb
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    inicio timestamptz := clock_timestamp();
+    id integer;
+    linhas bigint;
+BEGIN
+    IF $1 IS NULL THEN
+        RAISE EXCEPTION USING ERRCODE = 'null_value_not_allowed', MESSAGE = 'tabela must not be null';
+    END IF;
+    id := estoque_cache.registrar_anexo('produtos', $1, $2, NULL, NULL, NULL, $3, NULL);
+    PERFORM estoque_cache.criar_gatilhos(id, $1, 'estoque_cache.trg_codigos');
+    linhas := estoque_cache.sincronizar_nomes(id, NULL);
+    PERFORM estoque_cache.registrar('attach', $1::text, inicio, linhas,
+                                    jsonb_build_object('anexo_id', id, 'fonte', 'produtos'));
+    RETURN (SELECT jsonb_build_object('anexo_id', a.anexo_id, 'fonte', a.fonte,
+                                      'tabela', a.tabela::text, 'codigo', a.produto,
+                                      'nome', a.nome, 'linhas', linhas)
+              FROM estoque_cache.anexo a WHERE a.anexo_id = id);
+END;
+$$;
+
+/*
+ * Remove an attachment and its whole contribution.  Called by
+ * estoque_cache_detach and by the event trigger when the table is dropped
+ * (then its triggers are already gone).
+ */
+CREATE FUNCTION estoque_cache.remover_anexo(p_anexo integer, remover_gatilhos boolean)
+    RETURNS bigint
+    LANGUAGE plpgsql
+    SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    anx estoque_cache.anexo;
+    alvo text;
+    tocados text[];
+    n bigint := 0;
+    k bigint;
+BEGIN
+    SELECT * INTO STRICT anx FROM estoque_cache.anexo WHERE anexo_id = p_anexo;
+    IF remover_gatilhos THEN
+        alvo := estoque_cache.nome_qualificado(anx.tabela);
+        EXECUTE format('DROP TRIGGER IF EXISTS estoque_cache_ins ON %s', alvo);
+        EXECUTE format('DROP TRIGGER IF EXISTS estoque_cache_upd ON %s', alvo);
+        EXECUTE format('DROP TRIGGER IF EXISTS estoque_cache_del ON %s', alvo);
+        EXECUTE format('DROP TRIGGER IF EXISTS estoque_cache_trunc ON %s', alvo);
+        IF anx.fonte IN ('unificacao', 'produtos') THEN
+            EXECUTE format('DROP TRIGGER IF EXISTS estoque_cache_trava ON %s', alvo);
+        END IF;
+    END IF;
+    -- no fold may move this attachment's deltas while they are removed
+    PERFORM pg_advisory_xact_lock(4532, 0);
+    PERFORM estoque_cache.travar_anexo(p_anexo);
+    PERFORM estoque_cache.versao_saldo();
+    DELETE FROM estoque_cache.saldo WHERE anexo_id = p_anexo;
+    GET DIAGNOSTICS k = ROW_COUNT; n := n + k;
+    DELETE FROM estoque_cache.delta WHERE anexo_id = p_anexo;
+    GET DIAGNOSTICS k = ROW_COUNT; n := n + k;
+    DELETE FROM estoque_cache.nome WHERE anexo_id = p_anexo;
+    GET DIAGNOSTICS k = ROW_COUNT; n := n + k;
+    IF anx.fonte = 'unificacao' THEN
+        PERFORM estoque_cache.travar_unificacao();
+        WITH removidas AS (
+            DELETE FROM estoque_cache.aresta WHERE anexo_id = p_anexo RETURNING a, b)
+        SELECT array_agg(r.a) || array_agg(r.b), count(*) INTO tocados, k FROM removidas r;
+        n := n + k + estoque_cache.reagrupar(coalesce(tocados, '{}'));
+    END IF;
+    DELETE FROM estoque_cache.anexo WHERE anexo_id = p_anexo;
+    RETURN n;
+END;
+$$;
+
+CREATE FUNCTION @extschema@.estoque_cache_detach(tabela regclass) RETURNS jsonb
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    inicio timestamptz := clock_timestamp();
+    anx estoque_cache.anexo;
+    linhas bigint;
+BEGIN
+    IF $1 IS NULL THEN
+        RAISE EXCEPTION USING ERRCODE = 'null_value_not_allowed', MESSAGE = 'tabela must not be null',
+            HINT = 'Pass the attached table, e.g. estoque_cache_detach(''movimentacao_estoque'').';
+    END IF;
+    LOCK TABLE estoque_cache.anexo IN SHARE ROW EXCLUSIVE MODE;
+    SELECT * INTO anx FROM estoque_cache.anexo x WHERE x.tabela = $1;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION USING ERRCODE = 'undefined_object',
+            MESSAGE = format('table %s is not attached to estoque_cache', $1),
+            HINT = 'estoque_cache_status() lists the attached tables.';
+    END IF;
+    linhas := estoque_cache.remover_anexo(anx.anexo_id, true);
+    PERFORM estoque_cache.registrar('detach', $1::text, inicio, linhas,
+                                    jsonb_build_object('anexo_id', anx.anexo_id, 'fonte', anx.fonte));
+    RETURN jsonb_build_object('anexo_id', anx.anexo_id, 'fonte', anx.fonte,
+                              'tabela', $1::text, 'linhas_removidas', linhas);
+END;
+$$;
+
+/* When an attached table is dropped, its contribution goes with it. */
+CREATE FUNCTION estoque_cache.ao_remover_tabela() RETURNS event_trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    anx record;
+BEGIN
+    FOR anx IN SELECT x.anexo_id, x.tabela::oid AS relid
+               FROM estoque_cache.anexo x
+               JOIN pg_event_trigger_dropped_objects() o
+                 ON o.classid = 'pg_class'::regclass AND o.objid = x.tabela::oid
+                AND o.objsubid = 0
+    LOOP
+        PERFORM estoque_cache.registrar('detach', anx.relid::text, clock_timestamp(),
+                                        estoque_cache.remover_anexo(anx.anexo_id, false),
+                                        jsonb_build_object('anexo_id', anx.anexo_id,
+                                                           'motivo', 'table dropped'));
+    END LOOP;
+END;
+$$;
+CREATE EVENT TRIGGER estoque_cache_tabela_removida ON sql_drop
+    EXECUTE FUNCTION estoque_cache.ao_remover_tabela();
+
+/* Common part of rebuild and refresh: correct every attachment for `codigos`. */
+CREATE FUNCTION estoque_cache.corrigir(codigos text[], progresso boolean) RETURNS bigint
+    LANGUAGE plpgsql
+    SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    anx estoque_cache.anexo;
+    s record;
+    tocados text[] := '{}';
+    linhas bigint := 0;
+    k integer := 0;
+    total integer;
+BEGIN
+    SELECT count(*) + 2 INTO total FROM estoque_cache.anexo;
+    -- links first, so that groups are right before figures are compared
+    PERFORM estoque_cache.travar_unificacao();
+    FOR anx IN SELECT * FROM estoque_cache.anexo WHERE fonte = 'unificacao' ORDER BY anexo_id LOOP
+        k := k + 1;
+        IF progresso THEN
+            RAISE NOTICE 'progresso %/%: links %', k, total, anx.tabela;
+        END IF;
+        SELECT * INTO s FROM estoque_cache.sincronizar_arestas(anx.anexo_id, codigos);
+        linhas := linhas + s.alterados;
+        tocados := tocados || s.tocados;
+    END LOOP;
+    k := k + 1;
+    IF progresso THEN
+        RAISE NOTICE 'progresso %/%: groups', k, total;
+    END IF;
+    linhas := linhas + estoque_cache.reagrupar(CASE WHEN codigos IS NULL THEN NULL
+                                                    ELSE codigos || tocados END);
+    FOR anx IN SELECT * FROM estoque_cache.anexo WHERE fonte <> 'unificacao' ORDER BY anexo_id LOOP
+        k := k + 1;
+        IF progresso THEN
+            RAISE NOTICE 'progresso %/%: % %', k, total, anx.fonte, anx.tabela;
+        END IF;
+        IF anx.fonte = 'produtos' THEN
+            linhas := linhas + estoque_cache.sincronizar_nomes(anx.anexo_id, codigos);
+        ELSE
+            linhas := linhas + estoque_cache.corrigir_anexo(anx.anexo_id, codigos);
+        END IF;
+    END LOOP;
+    k := k + 1;
+    IF progresso THEN
+        RAISE NOTICE 'progresso %/%: fold', k, total;
+    END IF;
+    RETURN linhas;
+END;
+$$;
+
+/* Groups and codes the cache knows. */
+CREATE FUNCTION estoque_cache.contagem(OUT grupos bigint, OUT codigos bigint)
+    LANGUAGE sql STABLE
+    SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT count(*) - (SELECT count(*) FROM estoque_cache.grupo)
+                    + (SELECT count(DISTINCT principal) FROM estoque_cache.grupo),
+           count(*)
+      FROM (SELECT codigo FROM estoque_cache.saldo
+            UNION SELECT codigo FROM estoque_cache.delta
+            UNION SELECT codigo FROM estoque_cache.grupo) c
+$$;
+
+CREATE FUNCTION @extschema@.estoque_cache_rebuild() RETURNS jsonb
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    inicio timestamptz := clock_timestamp();
+    linhas bigint;
+    movidas bigint;
+    c record;
+    resumo jsonb;
+    duracao interval;
+BEGIN
+    linhas := estoque_cache.corrigir(NULL, true);
+    movidas := estoque_cache.fold(NULL, true);
+    SELECT * INTO c FROM estoque_cache.contagem();
+    resumo := jsonb_build_object('grupos', c.grupos, 'codigos', c.codigos,
+                                 'fontes', (SELECT count(*) FROM estoque_cache.anexo),
+                                 'linhas_corrigidas', linhas,
+                                 'deltas_consolidados', movidas);
+    duracao := estoque_cache.registrar('rebuild', NULL, inicio, linhas, resumo);
+    RETURN resumo || jsonb_build_object('duracao_ms',
+                                        round(extract(epoch FROM duracao) * 1000, 1));
+END;
+$$;
+
+CREATE FUNCTION @extschema@.estoque_cache_refresh(produto text DEFAULT NULL) RETURNS bigint
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    inicio timestamptz := clock_timestamp();
+    codigos text[];
+    linhas bigint;
+BEGIN
+    IF $1 IS NOT NULL THEN
+        -- the group as the cache has it now, and as the links say
+        codigos := @extschema@.estoque_cache_codigos($1);
+    END IF;
+    linhas := estoque_cache.corrigir(codigos, false);
+    IF $1 IS NOT NULL THEN
+        -- members that joined the group through a corrected link
+        codigos := ARRAY(SELECT c FROM unnest(@extschema@.estoque_cache_codigos($1)) c
+                         EXCEPT SELECT c FROM unnest(codigos) c);
+        IF cardinality(codigos) > 0 THEN
+            linhas := linhas + estoque_cache.corrigir(codigos, false);
+        END IF;
+    END IF;
+    PERFORM estoque_cache.registrar('refresh', $1, inicio, linhas);
+    RETURN linhas;
+END;
+$$;
+
+/*
+ * Compare the cache with the sources, recomputed here from scratch in one
+ * statement (one snapshot): groups by a recursive query over the link
+ * tables, figures by aggregating every attached table with its filter.
+ * Returns a row for every figure that differs; none when the cache is exact.
+ * Figures: saldo_atual, qtd_carteira, qtd_pre_separacao, qtd_separacao per
+ * group; the same per date ("qtd_separacao[2026-12-01]", "[sem data]" for
+ * undated rows) and producao_programada per date; "principal" per code.
+ */
+CREATE FUNCTION @extschema@.estoque_cache_verify(produto text DEFAULT NULL)
+    RETURNS TABLE (cod_produto text, campo text, no_cache text, nas_fontes text)
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    inicio timestamptz := clock_timestamp();
+    anx estoque_cache.anexo;
+    sql_fontes text := '';
+    sql_links text := '';
+    codigos text[];
+    n bigint;
+BEGIN
+    FOR anx IN SELECT * FROM estoque_cache.anexo ORDER BY anexo_id LOOP
+        IF anx.fonte = 'unificacao' THEN
+            sql_links := sql_links || format(
+                'UNION ALL SELECT (%1$I)::text COLLATE "C", (%2$I)::text COLLATE "C" FROM ONLY %3$s '
+                'WHERE %1$I IS NOT NULL AND %2$I IS NOT NULL AND (%4$s) ',
+                anx.produto, anx.destino, estoque_cache.nome_qualificado(anx.tabela),
+                coalesce(anx.filtro, 'true'));
+        ELSIF anx.fonte <> 'produtos' THEN
+            sql_fontes := sql_fontes || format(
+                'UNION ALL SELECT (%1$I)::text COLLATE "C", %2$s::smallint, %3$s, (%4$I)::numeric '
+                'FROM ONLY %5$s WHERE %6$s ',
+                anx.produto, estoque_cache.fonte_numero(anx.fonte),
+                estoque_cache.expressao_data(anx),
+                anx.quantidade, estoque_cache.nome_qualificado(anx.tabela),
+                estoque_cache.condicao_fonte(anx));
+        END IF;
+    END LOOP;
+
+    IF produto IS NOT NULL THEN
+        codigos := @extschema@.estoque_cache_codigos(produto);
+    END IF;
+
+    RETURN QUERY EXECUTE format($sql$
+        WITH RECURSIVE
+        links(o, d) AS (
+            SELECT NULL::text COLLATE "C", NULL::text COLLATE "C" WHERE false %1$s
+        ), arestas(a, b) AS (
+            SELECT o, d FROM links UNION SELECT d, o FROM links
+        ), alcance(s, c) AS (
+            SELECT a, a FROM arestas
+            UNION
+            SELECT r.s, e.b FROM alcance r JOIN arestas e ON e.a = r.c
+        ), componentes AS (
+            SELECT r.s AS codigo,
+                   (estoque_cache.ordenar_codigos(array_agg(r.c)))[1] AS principal
+              FROM alcance r GROUP BY r.s
+        ), fontes(codigo, fonte, data, q) AS (
+            SELECT NULL::text COLLATE "C", NULL::smallint, NULL::date, NULL::numeric
+             WHERE false %2$s
+        ), cache(codigo, fonte, data, q) AS (
+            SELECT codigo, fonte, data, quantidade FROM estoque_cache.saldo
+            UNION ALL
+            SELECT codigo, fonte, data, quantidade FROM estoque_cache.delta
+        ), por_fonte AS (
+            SELECT coalesce(k.principal, f.codigo) AS principal, f.fonte, f.data, f.q
+              FROM fontes f LEFT JOIN componentes k ON k.codigo = f.codigo
+        ), por_cache AS (
+            SELECT coalesce(g.principal, c.codigo) AS principal, c.fonte, c.data, c.q
+              FROM cache c LEFT JOIN estoque_cache.grupo g ON g.codigo = c.codigo
+        ), campos_fonte AS (
+            SELECT principal, (ARRAY['saldo_atual', 'qtd_carteira', 'qtd_pre_separacao',
+                                     'qtd_separacao'])[fonte] AS campo, sum(q) AS q
+              FROM por_fonte WHERE fonte <= 4 GROUP BY 1, 2
+            UNION ALL
+            SELECT principal, (ARRAY['', '', 'qtd_pre_separacao', 'qtd_separacao',
+                                     'producao_programada'])[fonte]
+                   || '[' || CASE WHEN data = '-infinity' THEN 'sem data'
+                                  ELSE to_char(data, 'YYYY-MM-DD') END || ']', sum(q)
+              FROM por_fonte WHERE fonte >= 3 GROUP BY principal, fonte, data
+        ), campos_cache AS (
+            SELECT principal, (ARRAY['saldo_atual', 'qtd_carteira', 'qtd_pre_separacao',
+                                     'qtd_separacao'])[fonte] AS campo, sum(q) AS q
+              FROM por_cache WHERE fonte <= 4 GROUP BY 1, 2
+            UNION ALL
+            SELECT principal, (ARRAY['', '', 'qtd_pre_separacao', 'qtd_separacao',
+                                     'producao_programada'])[fonte]
+                   || '[' || CASE WHEN data = '-infinity' THEN 'sem data'
+                                  ELSE to_char(data, 'YYYY-MM-DD') END || ']', sum(q)
+              FROM por_cache WHERE fonte >= 3 GROUP BY principal, fonte, data
+        ), diferencas AS (
+            SELECT coalesce(c.principal, f.principal)::text AS cod_produto,
+                   coalesce(c.campo, f.campo) AS campo,
+                   coalesce(c.q, 0)::text AS no_cache, coalesce(f.q, 0)::text AS nas_fontes
+              FROM campos_cache c
+              FULL JOIN campos_fonte f ON f.principal = c.principal AND f.campo = c.campo
+             WHERE coalesce(c.q, 0) <> coalesce(f.q, 0)
+            UNION ALL
+            SELECT coalesce(g.codigo, k.codigo)::text, 'principal',
+                   coalesce(g.principal, g.codigo, k.codigo)::text,
+                   coalesce(k.principal, k.codigo, g.codigo)::text
+              FROM estoque_cache.grupo g
+              FULL JOIN componentes k ON k.codigo = g.codigo
+             WHERE coalesce(g.principal, g.codigo, k.codigo)
+                   IS DISTINCT FROM coalesce(k.principal, k.codigo, g.codigo)
+        )
+        SELECT d.cod_produto, d.campo, d.no_cache, d.nas_fontes FROM diferencas d
+         WHERE $1 IS NULL OR d.cod_produto = ANY ($1)
+         ORDER BY 1, 2
+        $sql$, sql_links, sql_fontes)
+    USING codigos;
+    GET DIAGNOSTICS n = ROW_COUNT;
+    PERFORM estoque_cache.registrar('verify', produto, inicio, n);
+END;
+$$;
+
+CREATE FUNCTION @extschema@.estoque_cache_configurar(horizonte_dias integer DEFAULT NULL,
+    janela_critica_dias integer DEFAULT NULL, estoque_minimo numeric DEFAULT NULL,
+    fuso_horario text DEFAULT NULL)
+    RETURNS jsonb
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    inicio timestamptz := clock_timestamp();
+    atual record;
+    h integer;
+    j integer;
+    m numeric;
+    z text;
+BEGIN
+    SELECT * INTO atual FROM estoque_cache.config();
+    h := coalesce($1, atual.horizonte_dias);
+    j := coalesce($2, atual.janela_critica_dias);
+    m := coalesce($3, atual.estoque_minimo);
+    z := coalesce($4, atual.fuso_horario);
+    IF h < 1 OR h > 366 THEN
+        RAISE EXCEPTION USING ERRCODE = 'invalid_parameter_value',
+            MESSAGE = format('horizonte_dias must be between 1 and 366, not %s', h);
+    END IF;
+    IF j < 0 OR j >= h THEN
+        RAISE EXCEPTION USING ERRCODE = 'invalid_parameter_value',
+            MESSAGE = format('janela_critica_dias must be between 0 and horizonte_dias - 1 (%s), not %s', h - 1, j),
+            HINT = 'The critical window is part of the horizon: D0..D(janela).';
+    END IF;
+    IF m IS NULL OR m = 'NaN'::numeric OR m IN ('Infinity'::numeric, '-Infinity'::numeric) THEN
+        RAISE EXCEPTION USING ERRCODE = 'invalid_parameter_value',
+            MESSAGE = 'estoque_minimo must be a finite number';
+    END IF;
+    BEGIN
+        PERFORM now() AT TIME ZONE z;
+    EXCEPTION WHEN invalid_parameter_value OR feature_not_supported THEN
+        RAISE EXCEPTION USING ERRCODE = 'invalid_parameter_value',
+            MESSAGE = format('unknown time zone %L', z),
+            HINT = 'Use a name from pg_timezone_names, e.g. America/Sao_Paulo.';
+    END;
+    INSERT INTO estoque_cache.configuracao AS c
+           (id, horizonte_dias, janela_critica_dias, estoque_minimo, fuso_horario)
+    VALUES (true, h, j, m, z)
+    ON CONFLICT (id) DO UPDATE
+       SET horizonte_dias = excluded.horizonte_dias,
+           janela_critica_dias = excluded.janela_critica_dias,
+           estoque_minimo = excluded.estoque_minimo,
+           fuso_horario = excluded.fuso_horario;
+    PERFORM estoque_cache.registrar('configurar', NULL, inicio, 1,
+        jsonb_build_object('horizonte_dias', h, 'janela_critica_dias', j,
+                           'estoque_minimo', m, 'fuso_horario', z));
+    RETURN (SELECT to_jsonb(c) - 'hoje' FROM estoque_cache.config() c);
+END;
+$$;
+
+CREATE FUNCTION @extschema@.estoque_cache_status() RETURNS jsonb
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
+    SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    c record;
+    fontes jsonb;
+    alertas jsonb := '[]';
+    ultimo jsonb;
+    replica boolean := current_setting('session_replication_role') = 'replica';
+BEGIN
+    SELECT * INTO c FROM estoque_cache.contagem();
+    SELECT coalesce(jsonb_agg(jsonb_build_object(
+               'anexo_id', x.anexo_id, 'fonte', x.fonte,
+               'tabela', CASE WHEN x.existe THEN x.tabela::text END,
+               'filtro', x.filtro,
+               'gatilhos', x.gatilhos,
+               'gatilhos_ativos', x.ativos AND NOT replica) ORDER BY x.anexo_id), '[]')
+      INTO fontes
+      FROM (SELECT a.*, EXISTS (SELECT 1 FROM pg_class WHERE oid = a.tabela) AS existe,
+                   coalesce((SELECT jsonb_object_agg(t.tgname, CASE t.tgenabled
+                                 WHEN 'O' THEN 'enabled' WHEN 'D' THEN 'disabled'
+                                 WHEN 'R' THEN 'replica only' WHEN 'A' THEN 'always' END)
+                               FROM pg_trigger t
+                              WHERE t.tgrelid = a.tabela AND t.tgname LIKE 'estoque\_cache\_%'),
+                            '{}') AS gatilhos,
+                   (SELECT count(*) = CASE WHEN a.fonte IN ('unificacao', 'produtos') THEN 5 ELSE 4 END
+                           AND bool_and(t.tgenabled IN ('O', 'A'))
+                      FROM pg_trigger t
+                     WHERE t.tgrelid = a.tabela AND t.tgname LIKE 'estoque\_cache\_%') AS ativos
+              FROM estoque_cache.anexo a) x;
+
+    SELECT coalesce(jsonb_agg(m), '[]') INTO alertas FROM (
+        SELECT format('triggers of %s (%s) are missing or disabled: the cache may drift from it; '
+                      'enable them and run estoque_cache_refresh()', f->>'tabela', f->>'fonte') AS m
+          FROM jsonb_array_elements(fontes) f
+         WHERE NOT (f->>'gatilhos_ativos')::boolean AND NOT replica
+        UNION ALL
+        SELECT 'session_replication_role = replica in this session: writes made in it do not '
+               'fire the cache triggers; run estoque_cache_refresh() after them'
+         WHERE replica) s;
+
+    SELECT jsonb_build_object('quando', l.inicio, 'por', l.usuario,
+                              'duracao_ms', round(extract(epoch FROM l.duracao) * 1000, 1),
+                              'linhas_corrigidas', l.linhas)
+      INTO ultimo
+      FROM estoque_cache.log l WHERE l.operacao = 'rebuild' ORDER BY l.id DESC LIMIT 1;
+
+    RETURN jsonb_build_object(
+        'versao', (SELECT extversion FROM pg_extension WHERE extname = 'estoque_cache'),
+        'grupos', c.grupos,
+        'codigos', c.codigos,
+        'codigos_agrupados', (SELECT count(*) FROM estoque_cache.grupo),
+        'fontes', fontes,
+        'alertas', alertas,
+        'ultimo_rebuild', ultimo,
+        'deltas_pendentes', (SELECT count(*) FROM estoque_cache.delta),
+        'linhas_consolidadas', (SELECT count(*) FROM estoque_cache.saldo),
+        'configuracao', (SELECT to_jsonb(x) FROM estoque_cache.config() x));
+END;
+$$;
+
+/* ------------------------------------------------------------------------
+ * Privileges: reading is open, everything else is for administrators.
+ * ------------------------------------------------------------------------ */
+REVOKE ALL ON ALL TABLES IN SCHEMA estoque_cache FROM PUBLIC;
+REVOKE ALL ON ALL SEQUENCES IN SCHEMA estoque_cache FROM PUBLIC;
+REVOKE ALL ON ALL FUNCTIONS IN SCHEMA estoque_cache FROM PUBLIC;
+GRANT USAGE ON SCHEMA estoque_cache TO PUBLIC;
+GRANT EXECUTE ON FUNCTION estoque_cache.saldo_grupos(text, date, boolean),
+                          estoque_cache.config(),
+                          estoque_cache.ordenar_codigos(text[]) TO PUBLIC;
+GRANT SELECT ON @extschema@.estoque_cache_saldo TO PUBLIC;
+
+REVOKE ALL ON FUNCTION
+    @extschema@.estoque_cache_attach(text, regclass, text, text, text, text),
+    @extschema@.estoque_cache_attach_unificacao(regclass, text, text, text),
+    @extschema@.estoque_cache_attach_produtos(regclass, text, text),
+    @extschema@.estoque_cache_detach(regclass),
+    @extschema@.estoque_cache_rebuild(),
+    @extschema@.estoque_cache_refresh(text),
+    @extschema@.estoque_cache_verify(text),
+    @extschema@.estoque_cache_fold(integer),
+    @extschema@.estoque_cache_configurar(integer, integer, numeric, text)
+FROM PUBLIC;
