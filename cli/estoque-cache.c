@@ -20,8 +20,18 @@
  * neither hide them nor put other functions in their place.  A product
  * code typed by the operator only ever travels as a query parameter.
  *
+ * A code given to atualizar, verificar or produto must be one the cache
+ * knows (estoque_cache_produto() is not NULL for it); otherwise the tool
+ * says so instead of reporting "0 rows fixed" or "exact".
+ *
+ * status, verificar and produto write nothing themselves, so they also run
+ * on a hot standby; status and produto run in one read-only transaction.
+ * inicializar and atualizar write the cache: on a standby they stop with a
+ * clear message before calling anything.
+ *
  * Exit status: 0 success; 1 differences found (verificar) or unknown
- * product (produto); 2 usage error; 3 connection or server error.
+ * product code (atualizar, verificar, produto); 2 usage error; 3
+ * connection or server error, or a writing command run on a standby.
  *
  *-------------------------------------------------------------------------
  */
@@ -41,13 +51,13 @@
 #include "catalog/pg_type_d.h"
 #include "libpq-fe.h"
 
-#define ESTOQUE_CACHE_VERSION "1.0"
+#define ESTOQUE_CACHE_VERSION "1.1"
 
 /* Exit status, as documented in --help */
 #define EXIT_OK          0
-#define EXIT_DIFFERENCES 1 /* verificar found rows; produto: unknown code */
+#define EXIT_DIFFERENCES 1 /* verificar found rows; unknown product code */
 #define EXIT_USAGE       2
-#define EXIT_SERVER      3 /* connection or server error */
+#define EXIT_SERVER      3 /* connection or server error; standby */
 
 /* Terminal escape sequences, used only when the output is a terminal */
 #define ANSI_RED       "\033[31m"
@@ -98,12 +108,21 @@ typedef struct Options
 	int            given;    /* OPT_* bits of the options given */
 } Options;
 
+/* What a command does to the database, which decides where it may run */
+typedef enum CommandAccess
+{
+	ACCESS_READ,   /* reads only: one read-only transaction, any server */
+	ACCESS_VERIFY, /* reads, and the server logs the call where it can */
+	ACCESS_WRITE   /* writes the cache: the primary only */
+} CommandAccess;
+
 /* One command: its name, what it accepts and the function that runs it */
 typedef struct CommandInfo
 {
-	const char *name;
-	int         accepts;    /* OPT_* bits valid with this command */
-	bool        needs_code; /* takes a product code as its argument */
+	const char   *name;
+	int           accepts;    /* OPT_* bits valid with this command */
+	bool          needs_code; /* takes a product code as its argument */
+	CommandAccess access;
 	int (*run)(PGconn *conn, const Options *opts);
 } CommandInfo;
 
@@ -114,12 +133,12 @@ static int cmd_verificar(PGconn *conn, const Options *opts);
 static int cmd_produto(PGconn *conn, const Options *opts);
 
 static const CommandInfo commands[] = {
-	{"inicializar", OPT_YES, false, cmd_inicializar},
-	{"atualizar", OPT_PRODUTO, false, cmd_atualizar},
-	{"status", OPT_JSON, false, cmd_status},
-	{"verificar", OPT_PRODUTO, false, cmd_verificar},
-	{"produto", 0, true, cmd_produto},
-	{NULL, 0, false, NULL}};
+	{"inicializar", OPT_YES, false, ACCESS_WRITE, cmd_inicializar},
+	{"atualizar", OPT_PRODUTO, false, ACCESS_WRITE, cmd_atualizar},
+	{"status", OPT_JSON, false, ACCESS_READ, cmd_status},
+	{"verificar", OPT_PRODUTO, false, ACCESS_VERIFY, cmd_verificar},
+	{"produto", 0, true, ACCESS_READ, cmd_produto},
+	{NULL, 0, false, ACCESS_READ, NULL}};
 
 /* Callback choosing a colour for one cell of a table, or NULL for none */
 typedef const char *(*CellColorFunc)(const PGresult *res, int row, int col);
@@ -136,6 +155,9 @@ static bool bar_on_screen = false;
 
 /* Quoted name of the extension's schema, to qualify function names */
 static char *ext_schema = NULL;
+
+/* The server is a hot standby (pg_is_in_recovery()) */
+static bool server_in_recovery = false;
 
 /* What the SIGINT handler needs to cancel a running query */
 static PGcancel *volatile cancel_handle = NULL;
@@ -382,12 +404,16 @@ usage(void)
 		   "Colours are used only when stdout is a terminal (and neither "
 		   "--no-color\n"
 		   "nor NO_COLOR is set).\n");
+	printf("\nstatus, verificar and produto write nothing and also run on a "
+		   "hot standby;\n"
+		   "inicializar and atualizar need the primary.\n");
 	printf("\nExit status:\n");
 	printf("  0  success\n");
-	printf("  1  verificar found differences, or produto got an unknown "
-		   "code\n");
+	printf("  1  verificar found differences, or the product code is "
+		   "unknown to the cache\n");
 	printf("  2  usage error\n");
-	printf("  3  connection or server error\n");
+	printf("  3  connection or server error, or inicializar/atualizar on a "
+		   "standby\n");
 }
 
 /*
@@ -541,8 +567,21 @@ setup_output(const Options *opts)
 }
 
 /*
- * Ask before a full rebuild.  On a terminal the operator answers; anywhere
- * else nobody can, so --yes is required rather than waiting on stdin.
+ * A full rebuild is confirmed on a terminal, where the operator can answer;
+ * anywhere else nobody can, so --yes is required rather than waiting on
+ * stdin.  Checked with the rest of the command line, before connecting.
+ */
+static void
+check_confirmation_possible(const Options *opts)
+{
+	if (!opts->yes && (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)))
+		usage_error("inicializar asks for confirmation, but is not running "
+					"on a terminal; use --yes");
+}
+
+/*
+ * Ask before a full rebuild (unless --yes).  Asked once connected, so that
+ * a server that cannot run it (a standby, no extension) says so first.
  */
 static bool
 confirm_rebuild(const Options *opts)
@@ -552,9 +591,6 @@ confirm_rebuild(const Options *opts)
 
 	if (opts->yes)
 		return true;
-	if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO))
-		usage_error("inicializar asks for confirmation, but is not running "
-					"on a terminal; use --yes");
 
 	printf("Rebuild the whole cache? [s/N] ");
 	fflush(stdout);
@@ -745,7 +781,7 @@ report_query_error(PGconn *conn, const PGresult *res)
 	if (detail != NULL)
 		fprintf(stderr, "DETAIL:  %s\n", detail);
 
-	/* Add a hint of our own for the two errors operators meet most */
+	/* Add a hint of our own for the errors operators meet most */
 	if (hint == NULL && sqlstate != NULL)
 	{
 		if (strcmp(sqlstate, "42501") == 0)
@@ -754,6 +790,11 @@ report_query_error(PGconn *conn, const PGresult *res)
 		else if (strcmp(sqlstate, "42883") == 0)
 			hint = "The extension may be older than this tool; try ALTER "
 				   "EXTENSION estoque_cache UPDATE.";
+		else if (strcmp(sqlstate, "25006") == 0 && server_in_recovery)
+			hint = "The server is a standby (in recovery), where nothing "
+				   "can be written; before version 1.1 the extension logs "
+				   "every verification, even there: run ALTER EXTENSION "
+				   "estoque_cache UPDATE on the primary.";
 	}
 	if (hint != NULL)
 		fprintf(stderr, "HINT:  %s\n", hint);
@@ -815,6 +856,46 @@ find_extension_schema(PGconn *conn)
 	}
 	ext_schema = psprintf("%s", PQgetvalue(res, 0, 0));
 	PQclear(res);
+}
+
+/* Whether the server is a hot standby, replaying a primary's WAL */
+static bool
+query_in_recovery(PGconn *conn)
+{
+	PGresult *res;
+	bool      in_recovery;
+
+	res = exec_query(conn, "SELECT pg_catalog.pg_is_in_recovery()", 0, NULL);
+	in_recovery = PQgetvalue(res, 0, 0)[0] == 't';
+	PQclear(res);
+	return in_recovery;
+}
+
+/*
+ * Whether the cache knows a product code, the test shared by every command
+ * that takes one: estoque_cache_produto() is NULL for a code with nothing
+ * to show and no links.  An unknown code is reported on stderr; the caller
+ * then exits with EXIT_DIFFERENCES.
+ */
+static bool
+require_known_product(PGconn *conn, const char *code)
+{
+	char *sql = psprintf("SELECT %s.estoque_cache_produto($1::pg_catalog.text)"
+						 " IS NOT NULL",
+						 ext_schema);
+	const char *params[1];
+	PGresult   *res;
+	bool        known;
+
+	params[0] = code;
+	res = exec_query(conn, sql, 1, params);
+	known = PQgetvalue(res, 0, 0)[0] == 't';
+	PQclear(res);
+	free(sql);
+
+	if (!known)
+		log_error("unknown product code \"%s\"", code);
+	return known;
 }
 
 /*
@@ -1101,7 +1182,13 @@ cmd_inicializar(PGconn *conn, const Options *opts)
 	return EXIT_OK;
 }
 
-/* atualizar: write the figures that differ from the sources */
+/*
+ * atualizar: write the figures that differ from the sources.  With a code,
+ * nothing fixed for a code the cache does not know is a mistyped code, not
+ * a success.  The repair runs first all the same: a code that only the
+ * sources have (rows written while the cache triggers were off) is unknown
+ * until the repair brings it in.
+ */
 static int
 cmd_atualizar(PGconn *conn, const Options *opts)
 {
@@ -1114,6 +1201,14 @@ cmd_atualizar(PGconn *conn, const Options *opts)
 	params[0] = opts->produto;
 	res = exec_query(conn, sql, 1, params);
 	fixed = PQgetisnull(res, 0, 0) ? "0" : PQgetvalue(res, 0, 0);
+
+	if (opts->produto != NULL && strcmp(fixed, "0") == 0 &&
+		!require_known_product(conn, opts->produto))
+	{
+		PQclear(res);
+		free(sql);
+		return EXIT_DIFFERENCES;
+	}
 
 	printf("%s row%s fixed", fixed, strcmp(fixed, "1") == 0 ? "" : "s");
 	if (opts->produto != NULL)
@@ -1145,7 +1240,11 @@ cmd_status(PGconn *conn, const Options *opts)
 	return EXIT_OK;
 }
 
-/* verificar: list every figure of the cache that differs from the sources */
+/*
+ * verificar: list every figure of the cache that differs from the sources.
+ * With a code, "exact" is only said of a code the cache knows; differences
+ * are listed whatever the code (a code that only the sources have is one).
+ */
 static int
 cmd_verificar(PGconn *conn, const Options *opts)
 {
@@ -1160,6 +1259,14 @@ cmd_verificar(PGconn *conn, const Options *opts)
 	params[0] = opts->produto;
 	res = exec_query(conn, sql, 1, params);
 	ndiff = PQntuples(res);
+
+	if (ndiff == 0 && opts->produto != NULL &&
+		!require_known_product(conn, opts->produto))
+	{
+		PQclear(res);
+		free(sql);
+		return EXIT_DIFFERENCES;
+	}
 
 	if (ndiff == 0)
 		printf("Cache exact: no differences from the sources.\n");
@@ -1177,7 +1284,9 @@ cmd_verificar(PGconn *conn, const Options *opts)
 
 /*
  * produto: the group's figures, then its projection day by day.  The
- * header fields are taken out of the jsonb by the server.
+ * header fields are taken out of the jsonb by the server.  The command
+ * runs in one read-only REPEATABLE READ transaction, so the check that the
+ * code is known, the figures and the projection share one snapshot.
  */
 static int
 cmd_produto(PGconn *conn, const Options *opts)
@@ -1207,8 +1316,7 @@ cmd_produto(PGconn *conn, const Options *opts)
 		"       p->>'qtd_pre_separacao', p->>'qtd_separacao',\n"
 		"       p->>'saldo_disponivel', p->>'previsao_ruptura_7d',\n"
 		"       p->>'data_ruptura', p->>'status_ruptura', p->>'atualizado_em'\n"
-		"FROM (SELECT %s.estoque_cache_produto($1::pg_catalog.text) AS p) AS s\n"
-		"WHERE p IS NOT NULL",
+		"FROM (SELECT %s.estoque_cache_produto($1::pg_catalog.text) AS p) AS s",
 		ext_schema);
 	projection_sql =
 		psprintf("SELECT dia, data, estoque_inicial, saida_prevista,\n"
@@ -1218,15 +1326,14 @@ cmd_produto(PGconn *conn, const Options *opts)
 				 ext_schema);
 	params[0] = opts->produto;
 
-	res = exec_query(conn, header_sql, 1, params);
-	if (PQntuples(res) == 0)
+	if (!require_known_product(conn, opts->produto))
 	{
-		log_error("unknown product code \"%s\"", opts->produto);
-		PQclear(res);
 		free(header_sql);
 		free(projection_sql);
 		return EXIT_DIFFERENCES;
 	}
+
+	res = exec_query(conn, header_sql, 1, params);
 
 	for (i = 0; i < nfields; i++)
 	{
@@ -1261,16 +1368,13 @@ main(int argc, char **argv)
 	const CommandInfo *cmd;
 	PGconn            *conn;
 	struct sigaction   sa;
+	bool               read_only;
 	int                status;
 
 	cmd = parse_options(argc, argv, &opts);
 	setup_output(&opts);
-
-	if (cmd->run == cmd_inicializar && !confirm_rebuild(&opts))
-	{
-		printf("Nothing done.\n");
-		return EXIT_OK;
-	}
+	if (cmd->run == cmd_inicializar)
+		check_confirmation_possible(&opts);
 
 	conn = connect_database(&opts);
 	PQsetNoticeReceiver(conn, notice_receiver, NULL);
@@ -1284,8 +1388,45 @@ main(int argc, char **argv)
 	sigaction(SIGINT, &sa, NULL);
 
 	find_extension_schema(conn);
+	server_in_recovery = query_in_recovery(conn);
+
+	/* A standby refuses every write: say so before trying one */
+	if (cmd->access == ACCESS_WRITE && server_in_recovery)
+	{
+		log_error("the server is a standby (in recovery): run this on the "
+				  "primary");
+		fprintf(stderr,
+				"HINT:  status, verificar and produto work on a "
+				"standby; %s writes the cache.\n",
+				cmd->name);
+		exit_nicely(conn, EXIT_SERVER);
+	}
+
+	if (cmd->run == cmd_inicializar && !confirm_rebuild(&opts))
+	{
+		printf("Nothing done.\n");
+		exit_nicely(conn, EXIT_OK);
+	}
+
+	/*
+	 * Reading commands run in one read-only transaction, with an isolation
+	 * level a standby accepts whatever the session's default.  verificar
+	 * does too on a standby; on the primary the server logs the
+	 * verification, which needs a transaction that may write.
+	 */
+	read_only = cmd->access == ACCESS_READ ||
+				(cmd->access == ACCESS_VERIFY && server_in_recovery);
+	if (read_only)
+		PQclear(
+			exec_query(conn,
+					   "START TRANSACTION ISOLATION LEVEL REPEATABLE READ, "
+					   "READ ONLY",
+					   0, NULL));
+
 	status = cmd->run(conn, &opts);
 
+	if (read_only)
+		PQclear(exec_query(conn, "COMMIT", 0, NULL));
 	fflush(stdout);
 	exit_nicely(conn, status);
 }

@@ -8,8 +8,10 @@
 #
 #   usage errors exit 2, a bad connection exits 3, verificar exits 1 when the
 #   cache was made to differ from the sources (a row written with the cache
-#   trigger disabled) and 0 again after atualizar, produto exits 1 for an
-#   unknown code, and the admin commands fail with SQLSTATE 42501 (exit 3)
+#   trigger disabled) and 0 again after atualizar, produto, verificar
+#   --produto and atualizar --produto exit 1 with "unknown product code" for
+#   a code the cache does not know (but list and repair a code that only the
+#   sources have), and the admin commands fail with SQLSTATE 42501 (exit 3)
 #   for an unprivileged role.
 #
 # Prints PASS/FAIL per check; exits non-zero when a check failed.
@@ -119,6 +121,21 @@ expect() {
 		fi
 	done
 	pass "$name"
+}
+
+# expect_exact NAME STATUS STDOUT STDERR: status and the whole of both
+# outputs (each compared without its final newline).
+expect_exact() {
+	local name=$1 want=$2 out=$3 err=$4
+	if [ "$RC" -ne "$want" ]; then
+		fail "$name" "exit status $RC, expected $want"
+	elif [ "$(cat "$T/out")" != "$out" ]; then
+		fail "$name" "stdout is not: $out"
+	elif [ "$(cat "$T/err")" != "$err" ]; then
+		fail "$name" "stderr is not: $err"
+	else
+		pass "$name"
+	fi
 }
 
 # ---- database, tables, data, extension ---------------------------------------
@@ -333,8 +350,21 @@ run -- produto 2001
 expect "produto 2001 is OK" 0 out '^status_ruptura +OK$'
 run -- produto 3001
 expect "produto 3001 is ATENÇÃO" 0 out '^status_ruptura +ATENÇÃO$'
+
+# A code the cache does not know: every command that takes a code says so
+# the same way, and none of them reports success for it.
+UNKNOWN_99999='estoque-cache: error: unknown product code "99999"'
 run -- produto 99999
-expect "unknown product: exit 1" 1 err 'unknown product' !out '.'
+expect_exact "produto of an unknown code: exit 1" 1 '' "$UNKNOWN_99999"
+run -- verificar --produto 99999
+expect_exact "verificar --produto of an unknown code: exit 1, never exact" 1 \
+	'' "$UNKNOWN_99999"
+run -- atualizar --produto 99999
+expect_exact "atualizar --produto of an unknown code: exit 1, not 0 rows fixed" 1 \
+	'' "$UNKNOWN_99999"
+run -- verificar --produto=1002
+expect_exact "verificar --produto of a known member code: exit 0" 0 \
+	'Cache exact: no differences from the sources.' ''
 run -- produto "1001'; DROP TABLE movimentacao_estoque; --"
 expect "a code with SQL in it is only a code" 1 err 'unknown product'
 if psql_db -c 'SELECT 1 FROM movimentacao_estoque LIMIT 1' >/dev/null 2>&1; then
@@ -361,6 +391,27 @@ run -- atualizar --produto 1002
 expect "atualizar repairs it" 0 out '^[1-9][0-9]* rows? fixed'
 run -- verificar
 expect "verificar after atualizar: exit 0" 0 out 'exact'
+
+# A code that only the sources have (its only movement was written while the
+# cache trigger was off) is unknown to the cache, yet verificar lists its
+# difference and atualizar repairs it rather than calling it unknown.
+psql_db <<'SQL' || exit 1
+ALTER TABLE movimentacao_estoque DISABLE TRIGGER USER;
+INSERT INTO movimentacao_estoque (cod_produto, qtd_movimentacao) VALUES ('5001', 3);
+ALTER TABLE movimentacao_estoque ENABLE TRIGGER USER;
+SQL
+run -- verificar --produto 5001
+expect "verificar --produto of a code only the sources have: exit 1, listed" 1 \
+	out '^ *5001 +saldo_atual +0 +3(\.0*)?$' out '^1 difference found' !err '.'
+run -- atualizar --produto 5001
+expect_exact "atualizar --produto of a code only the sources have repairs it" 0 \
+	'1 row fixed in the group of product 5001.' ''
+run -- verificar --produto 5001
+expect_exact "verificar --produto after the repair: exit 0" 0 \
+	'Cache exact: no differences from the sources.' ''
+run -- atualizar --produto 5001
+expect_exact "atualizar --produto of a known exact group: 0 rows, exit 0" 0 \
+	'0 rows fixed in the group of product 5001.' ''
 run -- produto 1001
 expect "produto shows the repaired figure" 0 out '^saldo_atual +122(\.0*)?$'
 
