@@ -56,14 +56,53 @@ usa_coluna_de_sistema(Node *node, void *context)
 	return expression_tree_walker(node, usa_coluna_de_sistema, context);
 }
 
+#define FILTRO_EXEMPLO "e.g. 'ativo AND separacao_lote_id IS NULL'"
+
 static void
 filtro_invalido(const char *motivo)
 {
-	ereport(ERROR, (errcode(ERRCODE_SYNTAX_ERROR),
-					errmsg("filter is not a single boolean expression"), errdetail("%s", motivo),
-					errhint("Write the filter like a CHECK constraint over the table's columns, "
-							"e.g. 'ativo AND separacao_lote_id IS NULL'.")));
+	ereport(
+		ERROR,
+		(errcode(ERRCODE_SYNTAX_ERROR), errmsg("filter is not a single boolean expression"),
+		 errdetail("%s", motivo),
+		 errhint(
+			 "Write the filter like a CHECK constraint over the table's columns, " FILTRO_EXEMPLO
+			 ".")));
 }
+
+/*
+ * The hint for an error the parser or transformExpr raised about a filter
+ * (they give none): what a valid filter looks like, worded for the error.
+ */
+static char *
+filtro_dica(int sqlerrcode, const char *relname)
+{
+	switch (sqlerrcode)
+	{
+		case ERRCODE_UNDEFINED_COLUMN:
+			return psprintf(
+				"A filter may use only the columns of table \"%s\", " FILTRO_EXEMPLO ".", relname);
+		case ERRCODE_UNDEFINED_TABLE:
+		case ERRCODE_FEATURE_NOT_SUPPORTED:
+		case ERRCODE_GROUPING_ERROR:
+		case ERRCODE_WINDOWING_ERROR:
+		case ERRCODE_INVALID_COLUMN_REFERENCE:
+			return pstrdup("A filter is evaluated on one row at a time, over that row's "
+						   "columns: no subqueries, other tables, aggregates, window or "
+						   "set-returning functions or system columns; " FILTRO_EXEMPLO ".");
+		case ERRCODE_UNDEFINED_FUNCTION:
+			return pstrdup("Compare a column with a value of its type, e.g. "
+						   "'status = ''CRIADO'''; a filter is read with search_path = "
+						   "pg_catalog, so write a function or operator of your own with its "
+						   "schema, e.g. 'public.minha_regra(ativo)'.");
+		default:
+			return pstrdup(
+				"Write the filter like a CHECK constraint over the table's columns, " FILTRO_EXEMPLO
+				".");
+	}
+}
+
+static Node *filtro_validar(Relation rel, const char *texto);
 
 /*
  * Parse, validate and transform a filter against rel.  Returns the
@@ -75,13 +114,8 @@ filtro_transformar(Relation rel, const char *texto)
 {
 	FiltroContexto       ctx;
 	ErrorContextCallback callback;
-	List                *raw;
-	RawStmt             *rawstmt;
-	SelectStmt          *select;
-	ResTarget           *alvo;
-	ParseState          *pstate;
-	ParseNamespaceItem  *nsitem;
-	Node                *expr;
+	MemoryContext        mcxt = CurrentMemoryContext;
+	Node                *expr = NULL;
 
 	ctx.relname = RelationGetRelationName(rel);
 	ctx.texto = texto;
@@ -92,6 +126,56 @@ filtro_transformar(Relation rel, const char *texto)
 
 	if (texto == NULL || texto[strspn(texto, " \t\r\n")] == '\0')
 		filtro_invalido("The filter is empty.");
+
+	/*
+	 * The parser's and transformExpr's errors (syntax, unknown column,
+	 * subquery, aggregate...) carry no hint: add one saying what a filter
+	 * looks like, and rethrow.  Errors that are not about the filter's text
+	 * (out of memory, a cancel) go on unchanged.
+	 */
+	PG_TRY();
+	{
+		expr = filtro_validar(rel, texto);
+	}
+	PG_CATCH();
+	{
+		ErrorData *edata;
+
+		MemoryContextSwitchTo(mcxt);
+		edata = CopyErrorData();
+		if (edata->hint == NULL && edata->elevel == ERROR &&
+			(ERRCODE_TO_CATEGORY(edata->sqlerrcode) ==
+				 ERRCODE_SYNTAX_ERROR_OR_ACCESS_RULE_VIOLATION ||
+			 ERRCODE_TO_CATEGORY(edata->sqlerrcode) == ERRCODE_FEATURE_NOT_SUPPORTED ||
+			 ERRCODE_TO_CATEGORY(edata->sqlerrcode) == ERRCODE_DATA_EXCEPTION))
+		{
+			FlushErrorState();
+			edata->hint = filtro_dica(edata->sqlerrcode, ctx.relname);
+			error_context_stack = callback.previous;
+			ReThrowError(edata);
+		}
+		PG_RE_THROW();
+	}
+	PG_END_TRY();
+
+	error_context_stack = callback.previous;
+	return expr;
+}
+
+/*
+ * The body of filtro_transformar: parse, check the shape, transform against
+ * rel and check the result.
+ */
+static Node *
+filtro_validar(Relation rel, const char *texto)
+{
+	List               *raw;
+	RawStmt            *rawstmt;
+	SelectStmt         *select;
+	ResTarget          *alvo;
+	ParseState         *pstate;
+	ParseNamespaceItem *nsitem;
+	Node               *expr;
 
 	/* The PL/pgSQL expression grammar: a target list, nothing around it. */
 	raw = raw_parser(texto, RAW_PARSE_PLPGSQL_EXPR);
@@ -134,10 +218,10 @@ filtro_transformar(Relation rel, const char *texto)
 				 errhint("Use only the row's columns, constants and immutable functions.")));
 	if (usa_coluna_de_sistema(expr, NULL))
 		ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-						errmsg("filter must not use system columns")));
+						errmsg("filter must not use system columns"),
+						errhint("Use only the row's own columns, " FILTRO_EXEMPLO ".")));
 
 	free_parsestate(pstate);
-	error_context_stack = callback.previous;
 	return expr;
 }
 

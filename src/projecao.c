@@ -878,8 +878,8 @@ projetar_dia(Grupo *g, int d, Datum inicial, DiaProjecao *dia)
  * estoque_cache_projecao(produto text, dias int, data_base date)
  *
  * Day-by-day projection of the group of `produto`.  dias NULL means the
- * configured horizon; data_base NULL means today.  No rows for a code the
- * cache does not know.
+ * configured horizon; data_base NULL means today.  A code the cache does
+ * not know is a group of one with nothing: `dias` rows of zeros.
  */
 Datum
 estoque_cache_projecao(PG_FUNCTION_ARGS)
@@ -889,6 +889,7 @@ estoque_cache_projecao(PG_FUNCTION_ARGS)
 	int            dias;
 	Config         cfg;
 	Grupo         *g;
+	Grupo          vazio;
 	Datum          corrente;
 
 	InitMaterializedSRF(fcinfo, 0);
@@ -913,7 +914,11 @@ estoque_cache_projecao(PG_FUNCTION_ARGS)
 						errhint("Pass an earlier data_base or fewer dias.")));
 	g = carregar_um_grupo(produto, dias, &cfg);
 	if (g == NULL)
-		return (Datum) 0;
+	{
+		/* a code the cache does not know is a group of one with nothing */
+		memset(&vazio, 0, sizeof(vazio));
+		g = &vazio;
+	}
 
 	corrente = zero_se_nulo(g->total[FONTE_MOVIMENTACAO]);
 	for (int d = 0; d < dias; d++)

@@ -391,8 +391,10 @@ SELECT * FROM tentar($$SELECT estoque_cache_fold(-1)$$);
 -- the limits themselves are accepted
 SELECT count(*) AS dias FROM estoque_cache_projecao('4102001', 1);
 SELECT count(*) AS dias FROM estoque_cache_projecao('4102001', 3660);
--- an unknown code is not an error: no rows, NULL
-SELECT count(*) AS dias FROM estoque_cache_projecao('nao-existe');
+-- an unknown code is not an error: a group of one with nothing (dias rows of
+-- zeros), and NULL
+SELECT count(*) AS dias, count(*) FILTER (WHERE estoque_final = 0) AS zeros
+  FROM estoque_cache_projecao('nao-existe');
 SELECT estoque_cache_produto('nao-existe') IS NULL AS produto_nulo;
 
 -- ---------------------------------------------------------------------------

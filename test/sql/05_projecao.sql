@@ -6,10 +6,14 @@
 -- Part 1 uses a FIXED data_base (2030-01-10, called B below) with source dates
 -- written as B + k, so the expected output does not depend on the day the test
 -- runs. Part 2 (the view, which always uses today) uses dates relative to
--- estoque_cache.config() -> hoje inside one transaction (now() is fixed there)
--- and prints data_ruptura as an offset from hoje.
+-- hoje = today in America/Sao_Paulo, computed here from now() inside one
+-- transaction (now() is fixed there), and prints data_ruptura as an offset
+-- from hoje.
 --
--- Every expected figure is computed by hand in the comment above its query.
+-- Every expected figure is computed by hand in the comment above its query,
+-- and the whole view of part 2 and the projections are also compared with
+-- the oracle of test/lib/oraculo.sql (plain SQL written from the
+-- specification, loaded into schema oraculo).
 --
 \set SHOW_CONTEXT never
 \pset null '<null>'
@@ -68,6 +72,14 @@ CREATE TABLE cadastro_produto (
     cod_produto  varchar(50) PRIMARY KEY,
     nome_produto varchar(255)
 );
+
+-- The oracle (test/lib/oraculo.sql) reads the application's tables by their
+-- default names: these ones, through the search_path.
+\getenv abs_srcdir PG_ABS_SRCDIR
+\set oraculo :abs_srcdir '/lib/oraculo.sql'
+\set ECHO none
+\i :oraculo
+\set ECHO all
 
 -- Attach everything with the defaults (empty tables: 0 rows built).
 SELECT j->>'fonte' AS fonte, j->>'tabela' AS tabela, j->>'linhas' AS linhas
@@ -215,11 +227,21 @@ SELECT m.codigo, count(*) AS linhas,
 SELECT estoque_final FROM estoque_cache_projecao('5012', 29, '2030-01-10') WHERE dia = 28;
 
 -- ---------------------------------------------------------------------------
--- Unknown codes: no rows, and estoque_cache_produto returns NULL.
--- '05001' is not '5001' (codes compare as text).
+-- Unknown codes: a code in no link is a group of one (SPEC 4), so the
+-- projection has its `dias` rows, all zeros, dated from data_base; and
+-- estoque_cache_produto returns NULL.  '05001' is not '5001' (codes compare
+-- as text).
 -- ---------------------------------------------------------------------------
-SELECT count(*) AS linhas_5999 FROM estoque_cache_projecao('5999', 29, '2030-01-10');
-SELECT count(*) AS linhas_05001 FROM estoque_cache_projecao('05001', 29, '2030-01-10');
+SELECT count(*) AS linhas_5999,
+       count(*) FILTER (WHERE estoque_inicial = 0 AND saida_prevista = 0
+                          AND producao_programada = 0 AND estoque_final = 0
+                          AND data = DATE '2030-01-10' + dia) AS zeros
+  FROM estoque_cache_projecao('5999', 29, '2030-01-10');
+SELECT count(*) AS linhas_05001,
+       count(*) FILTER (WHERE estoque_inicial = 0 AND saida_prevista = 0
+                          AND producao_programada = 0 AND estoque_final = 0
+                          AND data = DATE '2030-01-10' + dia) AS zeros
+  FROM estoque_cache_projecao('05001', 29, '2030-01-10');
 SELECT estoque_cache_produto('5999') IS NULL AS produto_5999_nulo,
        estoque_cache_produto('05001') IS NULL AS produto_05001_nulo;
 
@@ -250,7 +272,7 @@ SELECT cod_produto, nome_produto, codigos, saldo_atual, qtd_carteira,
 -- now() and therefore hoje stay the same for every statement.
 -- ===========================================================================
 BEGIN;
-SELECT hoje FROM estoque_cache.config() \gset
+SELECT (now() AT TIME ZONE 'America/Sao_Paulo')::date AS hoje \gset
 
 -- V1 '5101': saldo 100; pre_separacao 30 dated hoje-5 (past due -> D0);
 --   separacao 20 with NULL date (-> D0); pre_separacao 60 dated hoje+7;
@@ -374,6 +396,21 @@ SELECT c.codigo,
            AND (e->>'estoque_final')::numeric = p.estoque_final) AS dias_iguais
   FROM unnest(ARRAY['5001', '5002', '5012', '5101', '5102', '5103', '5104', '5111']) AS c(codigo)
  ORDER BY c.codigo;
+
+-- The oracle: the whole view, D0 as computed above; the projections from
+-- hoje and from B, for every code of this test and an unknown one.
+SELECT * FROM oraculo.diferencas(hoje => :'hoje');
+SELECT c.codigo, b.data_base IS NOT NULL AS de_b,
+       (SELECT count(*) FROM estoque_cache_projecao(c.codigo, 29, b.data_base)) AS linhas,
+       (SELECT count(*) FROM (SELECT * FROM estoque_cache_projecao(c.codigo, 29, b.data_base)
+                              EXCEPT
+                              SELECT * FROM oraculo.projecao(c.codigo, 29,
+                                                             coalesce(b.data_base, :'hoje'))) d)
+           AS diferentes
+  FROM unnest(ARRAY['5001', '5002', '5010', '5011', '5012', '5101', '5102', '5103', '5104',
+                    '5111', '5999']) AS c(codigo)
+  CROSS JOIN (VALUES (NULL::date), (DATE '2030-01-10')) AS b(data_base)
+ ORDER BY 1, 2;
 COMMIT;
 
 -- Every figure is exact against the sources.
@@ -390,9 +427,14 @@ SELECT j->>'fonte' AS fonte, j->>'tabela' AS tabela
                (estoque_cache_detach('programacao_producao')),
                (estoque_cache_detach('unificacao_codigos')),
                (estoque_cache_detach('cadastro_produto'))) AS d(j);
--- Nothing of this test is left in the cache.
-SELECT count(*) AS linhas FROM estoque_cache_projecao('5001', 29, '2030-01-10');
+-- Nothing of this test is left in the cache: 5001 is a group of one with
+-- nothing, 29 rows of zeros.
+SELECT count(*) AS linhas,
+       count(*) FILTER (WHERE estoque_inicial = 0 AND saida_prevista = 0
+                          AND producao_programada = 0 AND estoque_final = 0) AS zeros
+  FROM estoque_cache_projecao('5001', 29, '2030-01-10');
 SELECT count(*) AS grupos FROM estoque_cache_saldo WHERE cod_produto LIKE '50__' OR cod_produto LIKE '51__';
 SELECT estoque_cache_configurar(29, 7, 10, 'America/Sao_Paulo') - 'fuso_horario' AS config;
 RESET search_path;
+DROP SCHEMA oraculo CASCADE;
 DROP SCHEMA t05 CASCADE;
