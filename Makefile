@@ -10,6 +10,7 @@ OBJS = \
 	src/filtro.o \
 	src/projecao.o \
 	src/lista.o \
+	src/seguranca.o \
 	src/soma.o \
 	src/worker.o
 

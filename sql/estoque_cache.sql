@@ -168,6 +168,19 @@ CREATE FUNCTION estoque_cache.checar_anexo(fonte text, tabela regclass, produto 
     RETURNS text AS 'MODULE_PATHNAME', 'estoque_cache_checar_anexo'
     LANGUAGE C CALLED ON NULL INPUT;
 
+/*
+ * Rows of a query over an attached table, run as that table's owner in a
+ * security-restricted operation (src/seguranca.c): every read of a source
+ * table by the repairs, verify and the link and name recomputations goes
+ * through it, because the filter, the casts and the output functions of the
+ * mapped columns are the application's code and must never run with the
+ * rights of the cache owner or of the administrator calling a repair.  $1 in
+ * the query is `codigos`.  Reads in the caller's snapshot.
+ */
+CREATE FUNCTION estoque_cache.ler_como_dono(tabela regclass, consulta text, codigos text[])
+    RETURNS SETOF record AS 'MODULE_PATHNAME', 'estoque_cache_ler_como_dono'
+    LANGUAGE C CALLED ON NULL INPUT;
+
 /* Per-group figures and projection, for every group or for one code's group. */
 CREATE FUNCTION estoque_cache.saldo_grupos(produto text, data_base date,
     incluir_vazios boolean DEFAULT false,
@@ -413,30 +426,37 @@ AS $$
 DECLARE
     anx estoque_cache.anexo;
     data_expr text;
+    consulta text;
     n bigint;
 BEGIN
     SELECT * INTO STRICT anx FROM estoque_cache.anexo WHERE anexo_id = p_anexo;
     PERFORM estoque_cache.travar_anexo(p_anexo);
     data_expr := estoque_cache.expressao_data(anx);
+    -- the source side, read as the table's owner (see ler_como_dono)
+    consulta := format($q$
+        SELECT (%1$I)::text AS codigo, %2$s AS data, sum((%3$I)::numeric) AS q
+          FROM ONLY %4$s
+         WHERE %5$s
+           AND ($1 IS NULL OR (%1$I)::text = ANY ($1))
+         GROUP BY 1, 2
+        $q$,
+        anx.produto, data_expr, anx.quantidade, estoque_cache.nome_qualificado(anx.tabela),
+        estoque_cache.condicao_fonte(anx));
     EXECUTE format($sql$
         WITH fontes AS (
-            SELECT (%1$I)::text COLLATE "C" AS codigo, %2$s AS data,
-                   sum((%3$I)::numeric) AS q
-              FROM ONLY %4$s
-             WHERE %5$s
-               AND ($1 IS NULL OR (%1$I)::text = ANY ($1))
-             GROUP BY 1, 2
+            SELECT f.codigo COLLATE "C" AS codigo, f.data, f.q
+              FROM estoque_cache.ler_como_dono($2, $3, $1) AS f(codigo text, data date, q numeric)
         ), cache AS (
             SELECT c.codigo, c.data, sum(c.quantidade) AS q
               FROM (SELECT codigo, data, quantidade FROM estoque_cache.saldo
-                     WHERE anexo_id = %6$s AND ($1 IS NULL OR codigo = ANY ($1))
+                     WHERE anexo_id = %1$s AND ($1 IS NULL OR codigo = ANY ($1))
                     UNION ALL
                     SELECT codigo, data, quantidade FROM estoque_cache.delta
-                     WHERE anexo_id = %6$s AND ($1 IS NULL OR codigo = ANY ($1))) c
+                     WHERE anexo_id = %1$s AND ($1 IS NULL OR codigo = ANY ($1))) c
              GROUP BY 1, 2
         ), corrigidas AS (
             INSERT INTO estoque_cache.delta (codigo, anexo_id, data, fonte, quantidade)
-            SELECT coalesce(f.codigo, c.codigo), %6$s, coalesce(f.data, c.data), %7$s,
+            SELECT coalesce(f.codigo, c.codigo), %1$s, coalesce(f.data, c.data), %2$s,
                    coalesce(f.q, 0) - coalesce(c.q, 0)
               FROM fontes f FULL JOIN cache c ON c.codigo = f.codigo AND c.data = f.data
              WHERE coalesce(f.q, 0) <> coalesce(c.q, 0)
@@ -444,9 +464,8 @@ BEGIN
         )
         SELECT count(*) FROM corrigidas
         $sql$,
-        anx.produto, data_expr, anx.quantidade, estoque_cache.nome_qualificado(anx.tabela),
-        estoque_cache.condicao_fonte(anx), p_anexo, estoque_cache.fonte_numero(anx.fonte))
-    INTO n USING codigos;
+        p_anexo, estoque_cache.fonte_numero(anx.fonte))
+    INTO n USING codigos, anx.tabela, consulta;
     RETURN n;
 END;
 $$;
@@ -483,6 +502,7 @@ CREATE FUNCTION estoque_cache.sincronizar_arestas(p_anexo integer, codigos text[
 AS $$
 DECLARE
     anx estoque_cache.anexo;
+    consulta text;
     na text[];
     nb text[];
     nn integer[];
@@ -493,17 +513,21 @@ DECLARE
 BEGIN
     SELECT * INTO STRICT anx FROM estoque_cache.anexo WHERE anexo_id = p_anexo;
     IF EXISTS (SELECT 1 FROM pg_class WHERE oid = anx.tabela) THEN
-        EXECUTE format($sql$
-            SELECT array_agg(e.a), array_agg(e.b), array_agg(e.n)
-              FROM (SELECT least(l.o, l.d) AS a, greatest(l.o, l.d) AS b, count(*)::integer AS n
-                      FROM (SELECT (%1$I)::text COLLATE "C" AS o, (%2$I)::text COLLATE "C" AS d
-                              FROM ONLY %3$s
-                             WHERE %1$I IS NOT NULL AND %2$I IS NOT NULL AND (%4$s)) l
-                     WHERE $1 IS NULL OR l.o = ANY ($1) OR l.d = ANY ($1)
-                     GROUP BY 1, 2) e
-            $sql$, anx.produto, anx.destino, estoque_cache.nome_qualificado(anx.tabela),
-            coalesce(anx.filtro, 'true'))
-        INTO na, nb, nn USING codigos;
+        -- the links' source rows, read as the table's owner (see ler_como_dono)
+        consulta := format($q$
+            SELECT (%1$I)::text AS o, (%2$I)::text AS d
+              FROM ONLY %3$s
+             WHERE %1$I IS NOT NULL AND %2$I IS NOT NULL AND (%4$s)
+               AND ($1 IS NULL OR (%1$I)::text = ANY ($1) OR (%2$I)::text = ANY ($1))
+            $q$, anx.produto, anx.destino, estoque_cache.nome_qualificado(anx.tabela),
+            coalesce(anx.filtro, 'true'));
+        SELECT array_agg(e.a), array_agg(e.b), array_agg(e.n)
+          INTO na, nb, nn
+          FROM (SELECT least(l.o, l.d) AS a, greatest(l.o, l.d) AS b, count(*)::integer AS n
+                  FROM (SELECT x.o COLLATE "C" AS o, x.d COLLATE "C" AS d
+                          FROM estoque_cache.ler_como_dono(anx.tabela, consulta, codigos)
+                            AS x(o text, d text)) l
+                 GROUP BY 1, 2) e;
     END IF;
 
     WITH removidas AS (
@@ -609,6 +633,7 @@ CREATE FUNCTION estoque_cache.sincronizar_nomes(p_anexo integer, codigos text[])
 AS $$
 DECLARE
     anx estoque_cache.anexo;
+    consulta text;
     nc text[];
     nn text[];
     n1 bigint;
@@ -617,15 +642,17 @@ BEGIN
     SELECT * INTO STRICT anx FROM estoque_cache.anexo WHERE anexo_id = p_anexo;
     PERFORM estoque_cache.travar_anexo(p_anexo);
     IF EXISTS (SELECT 1 FROM pg_class WHERE oid = anx.tabela) THEN
-        EXECUTE format($sql$
-            SELECT array_agg(c), array_agg(n)
-              FROM (SELECT (%1$I)::text COLLATE "C" AS c, min((%2$I)::text) AS n
-                      FROM ONLY %3$s
-                     WHERE %1$I IS NOT NULL AND %2$I IS NOT NULL
-                       AND ($1 IS NULL OR (%1$I)::text = ANY ($1))
-                     GROUP BY 1) x
-            $sql$, anx.produto, anx.nome, estoque_cache.nome_qualificado(anx.tabela))
-        INTO nc, nn USING codigos;
+        -- the catalogue's rows, read as the table's owner (see ler_como_dono)
+        consulta := format($q$
+            SELECT (%1$I)::text AS c, min((%2$I)::text) AS n
+              FROM ONLY %3$s
+             WHERE %1$I IS NOT NULL AND %2$I IS NOT NULL
+               AND ($1 IS NULL OR (%1$I)::text = ANY ($1))
+             GROUP BY 1
+            $q$, anx.produto, anx.nome, estoque_cache.nome_qualificado(anx.tabela));
+        SELECT array_agg(x.c COLLATE "C"), array_agg(x.n)
+          INTO nc, nn
+          FROM estoque_cache.ler_como_dono(anx.tabela, consulta, codigos) AS x(c text, n text);
     END IF;
 
     DELETE FROM estoque_cache.nome x
@@ -1093,6 +1120,7 @@ $$;
  * statement (one snapshot): groups by a recursive query over the link
  * tables, figures by aggregating every attached table with its filter.
  * Returns a row for every figure that differs; none when the cache is exact.
+ * Logged, except on a hot standby, which cannot write.
  * Figures: saldo_atual, qtd_carteira, qtd_pre_separacao, qtd_separacao per
  * group; the same per date ("qtd_separacao[2026-12-01]", "[sem data]" for
  * undated rows) and producao_programada per date; "principal" per code.
@@ -1111,20 +1139,27 @@ DECLARE
     n bigint;
 BEGIN
     FOR anx IN SELECT * FROM estoque_cache.anexo ORDER BY anexo_id LOOP
+        -- source rows are read as each table's owner (see ler_como_dono)
         IF anx.fonte = 'unificacao' THEN
             sql_links := sql_links || format(
-                'UNION ALL SELECT (%1$I)::text COLLATE "C", (%2$I)::text COLLATE "C" FROM ONLY %3$s '
-                'WHERE %1$I IS NOT NULL AND %2$I IS NOT NULL AND (%4$s) ',
-                anx.produto, anx.destino, estoque_cache.nome_qualificado(anx.tabela),
-                coalesce(anx.filtro, 'true'));
+                'UNION ALL SELECT l.o COLLATE "C", l.d COLLATE "C" '
+                'FROM estoque_cache.ler_como_dono(%s::pg_catalog.oid::pg_catalog.regclass, %L, NULL) '
+                'AS l(o text, d text) ',
+                anx.tabela::oid,
+                format('SELECT (%1$I)::text, (%2$I)::text FROM ONLY %3$s '
+                       'WHERE %1$I IS NOT NULL AND %2$I IS NOT NULL AND (%4$s)',
+                       anx.produto, anx.destino, estoque_cache.nome_qualificado(anx.tabela),
+                       coalesce(anx.filtro, 'true')));
         ELSIF anx.fonte <> 'produtos' THEN
             sql_fontes := sql_fontes || format(
-                'UNION ALL SELECT (%1$I)::text COLLATE "C", %2$s::smallint, %3$s, (%4$I)::numeric '
-                'FROM ONLY %5$s WHERE %6$s ',
-                anx.produto, estoque_cache.fonte_numero(anx.fonte),
-                estoque_cache.expressao_data(anx),
-                anx.quantidade, estoque_cache.nome_qualificado(anx.tabela),
-                estoque_cache.condicao_fonte(anx));
+                'UNION ALL SELECT f.codigo COLLATE "C", %s::smallint, f.data, f.q '
+                'FROM estoque_cache.ler_como_dono(%s::pg_catalog.oid::pg_catalog.regclass, %L, NULL) '
+                'AS f(codigo text, data date, q numeric) ',
+                estoque_cache.fonte_numero(anx.fonte), anx.tabela::oid,
+                format('SELECT (%1$I)::text, %2$s, (%3$I)::numeric FROM ONLY %4$s WHERE %5$s',
+                       anx.produto, estoque_cache.expressao_data(anx), anx.quantidade,
+                       estoque_cache.nome_qualificado(anx.tabela),
+                       estoque_cache.condicao_fonte(anx)));
         END IF;
     END LOOP;
 
@@ -1201,7 +1236,10 @@ BEGIN
         $sql$, sql_links, sql_fontes)
     USING codigos;
     GET DIAGNOSTICS n = ROW_COUNT;
-    PERFORM estoque_cache.registrar('verify', produto, inicio, n);
+    -- a hot standby cannot write the log; verifying there is still useful
+    IF NOT pg_is_in_recovery() THEN
+        PERFORM estoque_cache.registrar('verify', produto, inicio, n);
+    END IF;
 END;
 $$;
 

@@ -284,6 +284,7 @@ estoque_cache_checar_anexo(PG_FUNCTION_ARGS)
 	Anexo        anexo;
 	char        *args[8] = {0};
 	char        *canonico = NULL;
+	Identidade   salva;
 
 	for (int i = 0; i < 8; i++)
 		if (i != 1 && !PG_ARGISNULL(i))
@@ -337,6 +338,8 @@ estoque_cache_checar_anexo(PG_FUNCTION_ARGS)
 				 errhint("Make it a logged table first: ALTER TABLE %s SET LOGGED.",
 						 quote_identifier(RelationGetRelationName(rel)))));
 
+	/* the filter and the columns' conversions are the application's code */
+	ec_como_dono_da_tabela(relid, &salva);
 	memset(&anexo, 0, sizeof(Anexo));
 	anexo.fonte = fonte;
 	anexo.mcxt = CurrentMemoryContext;
@@ -354,6 +357,7 @@ estoque_cache_checar_anexo(PG_FUNCTION_ARGS)
 		anexo_preparar(&anexo, rel, args[2], args[3], args[4], args[6], args[5]);
 	if (args[5] != NULL)
 		canonico = filtro_canonico(rel, args[5]);
+	ec_restaurar(&salva);
 	table_close(rel, AccessShareLock);
 
 	if (canonico == NULL)
@@ -368,7 +372,7 @@ estoque_cache_checar_anexo(PG_FUNCTION_ARGS)
 static void
 anexo_carregar(Anexo *anexo, Relation rel)
 {
-	int               nivel;
+	Identidade        salva;
 	static SPIPlanPtr plano = NULL;
 	Datum             arg = Int32GetDatum(anexo->anexo_id);
 	Oid               argtipo = INT4OID;
@@ -427,19 +431,19 @@ anexo_carregar(Anexo *anexo, Relation rel)
 	SPI_finish();
 
 	/*
-	 * The stored filter is the canonical text deparsed under search_path =
-	 * pg_catalog, so it names everything outside pg_catalog with its schema.
-	 * Parse it under that same path: the writing session's search_path must
-	 * not choose which function or operator runs (as the cache owner).
+	 * Parsing and planning the filter may run the application's code
+	 * (constant folding calls its immutable functions; type input and output
+	 * functions): as the table's owner, restricted.  That also parses the
+	 * stored canonical text, deparsed under search_path = pg_catalog, under
+	 * that same path: the writing session's search_path never chooses which
+	 * function or operator runs.
 	 */
-	nivel = NewGUCNestLevel();
-	(void) set_config_option("search_path", "pg_catalog, pg_temp", PGC_USERSET, PGC_S_SESSION,
-							 GUC_ACTION_SAVE, true, 0, false);
+	ec_como_dono_da_tabela(RelationGetRelid(rel), &salva);
 	antigo = MemoryContextSwitchTo(anexo->mcxt);
 	expr = anexo_preparar(anexo, rel, valores[0], valores[1], valores[2], valores[3], valores[4]);
 	anexo->filtro = expr ? expression_planner((Expr *) expr) : NULL;
 	MemoryContextSwitchTo(antigo);
-	AtEOXact_GUC(true, nivel);
+	ec_restaurar(&salva);
 }
 
 /*

@@ -3,7 +3,7 @@
  * estoque_cache.c
  *	  Module entry point of estoque_cache: module magic, _PG_init and the
  *	  small helpers every other file uses (names of the sources, the
- *	  internal schema, running as the extension's owner).
+ *	  internal schema, numeric zero).
  *
  *-------------------------------------------------------------------------
  */
@@ -86,44 +86,6 @@ ec_relid(const char *relname)
 				 errmsg("internal table %s.%s of estoque_cache does not exist", EC_SCHEMA, relname),
 				 errhint("Reinstall the extension with DROP EXTENSION and CREATE EXTENSION.")));
 	return relid;
-}
-
-/*
- * The role that owns the cache tables.  Triggers and read functions run
- * their queries on the cache as this role, the way PostgreSQL's referential
- * integrity triggers run as the owner of the referenced table, so that
- * application roles need no privilege on the cache.
- */
-Oid
-ec_dono(void)
-{
-	Oid       relid = ec_relid("delta");
-	HeapTuple tuple;
-	Oid       dono;
-
-	tuple = SearchSysCache1(RELOID, ObjectIdGetDatum(relid));
-	if (!HeapTupleIsValid(tuple))
-		elog(ERROR, "cache lookup failed for relation %u", relid);
-	dono = ((Form_pg_class) GETSTRUCT(tuple))->relowner;
-	ReleaseSysCache(tuple);
-	return dono;
-}
-
-/* Switch to the cache owner; pass the saved values to ec_restaurar_usuario. */
-void
-ec_trocar_usuario(Oid *antigo_usuario, int *antigo_contexto)
-{
-	Oid dono = ec_dono();
-
-	GetUserIdAndSecContext(antigo_usuario, antigo_contexto);
-	SetUserIdAndSecContext(dono,
-						   *antigo_contexto | SECURITY_LOCAL_USERID_CHANGE | SECURITY_NOFORCE_RLS);
-}
-
-void
-ec_restaurar_usuario(Oid antigo_usuario, int antigo_contexto)
-{
-	SetUserIdAndSecContext(antigo_usuario, antigo_contexto);
 }
 
 /* Numeric zero, made once per backend. */

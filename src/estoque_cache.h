@@ -88,16 +88,27 @@ typedef struct Soma
 	Datum valor; /* numeric, once numerica */
 } Soma;
 
+/* The user and security context to go back to (seguranca.c). */
+typedef struct Identidade
+{
+	Oid usuario;
+	int contexto;
+	int nivel_guc; /* -1 when no GUC nest level was opened */
+} Identidade;
+
 /* estoque_cache.c */
 extern EstoqueFonte fonte_de_nome(const char *nome);
 extern const char  *fonte_nome(EstoqueFonte fonte);
 extern Oid          ec_schema_oid(void);
 extern Oid          ec_relid(const char *relname);
-extern Oid          ec_dono(void);
-extern void         ec_trocar_usuario(Oid *antigo_usuario, int *antigo_contexto);
-extern void         ec_restaurar_usuario(Oid antigo_usuario, int antigo_contexto);
 extern Datum        numeric_zero(void);
 extern bool         numeric_e_zero(Datum valor);
+
+/* seguranca.c */
+extern Oid  ec_dono(void);
+extern void ec_como_dono_do_cache(Identidade *salva);
+extern void ec_como_dono_da_tabela(Oid relid, Identidade *salva);
+extern void ec_restaurar(Identidade *salva);
 
 /* filtro.c */
 extern Node *filtro_transformar(Relation rel, const char *texto);

@@ -19,6 +19,9 @@
  * estoque_cache.sincronizar_codigos() recompute those codes' links, groups
  * or names (these tables change rarely; their writers may serialise).
  *
+ * The application's code (filter, casts) runs as the table's owner and the
+ * cache's tables are written as the cache owner: see seguranca.c.
+ *
  *-------------------------------------------------------------------------
  */
 #include "postgres.h"
@@ -323,6 +326,14 @@ chamar_sincronizacao(const char *sql, int32 anexo_id, Datum codigos, bool codigo
 /*
  * estoque_cache.trg_fonte(): AFTER INSERT/UPDATE/DELETE/TRUNCATE FOR EACH
  * STATEMENT on a quantity source; argument: the attachment id.
+ *
+ * Three steps, each as the role it needs (seguranca.c): the attachment's
+ * configuration is read as the cache owner; the statement's rows are
+ * filtered and converted as the table's owner in a security-restricted
+ * operation (the filter, casts and output functions are the application's
+ * code); the deltas are appended as the cache owner, by code that runs
+ * nothing user-defined.  The writing role needs no privilege on the cache.
+ * An error aborts the (sub)transaction, which restores the user.
  */
 Datum
 estoque_cache_trg_fonte(PG_FUNCTION_ARGS)
@@ -331,8 +342,7 @@ estoque_cache_trg_fonte(PG_FUNCTION_ARGS)
 	Relation      rel = trigdata->tg_relation;
 	int32         anexo_id = pg_strtoint32(trigdata->tg_trigger->tgargs[0]);
 	Anexo        *anexo;
-	Oid           usuario;
-	int           contexto;
+	Identidade    salva;
 	MemoryContext mcxt;
 	MemoryContext antigo;
 	HASHCTL       ctl;
@@ -341,13 +351,7 @@ estoque_cache_trg_fonte(PG_FUNCTION_ARGS)
 	ExprState    *filtro = NULL;
 	ExprContext  *econtext = NULL;
 
-	/*
-	 * Everything below (the configuration, the filter, the deltas) runs as
-	 * the cache owner, as the referential-integrity triggers run as the
-	 * table owner: the writing role needs no privilege on the cache.  An
-	 * error aborts the (sub)transaction, which restores the user.
-	 */
-	ec_trocar_usuario(&usuario, &contexto);
+	ec_como_dono_do_cache(&salva);
 	anexo = anexo_obter(anexo_id, rel);
 	if (!FONTE_E_QUANTIDADE(anexo->fonte))
 		ereport(ERROR,
@@ -359,9 +363,10 @@ estoque_cache_trg_fonte(PG_FUNCTION_ARGS)
 	{
 		/* The table is empty now: cancel its whole contribution. */
 		chamar_sincronizacao("SELECT estoque_cache.truncar_anexo($1)", anexo_id, (Datum) 0, true);
-		ec_restaurar_usuario(usuario, contexto);
+		ec_restaurar(&salva);
 		return PointerGetDatum(NULL);
 	}
+	ec_restaurar(&salva);
 
 	mcxt = AllocSetContextCreate(CurrentMemoryContext, "estoque_cache trigger",
 								 ALLOCSET_DEFAULT_SIZES);
@@ -375,22 +380,25 @@ estoque_cache_trg_fonte(PG_FUNCTION_ARGS)
 	deltas = hash_create("estoque_cache deltas", 64, &ctl,
 						 HASH_ELEM | HASH_FUNCTION | HASH_COMPARE | HASH_CONTEXT);
 
+	ec_como_dono_da_tabela(RelationGetRelid(rel), &salva);
 	if (anexo->filtro != NULL)
 	{
 		estate = CreateExecutorState();
 		filtro = ExecPrepareExpr(anexo->filtro, estate);
 		econtext = GetPerTupleExprContext(estate);
 	}
-
 	acumular(trigdata->tg_oldtable, rel, anexo, -1, deltas, filtro, econtext, mcxt);
 	acumular(trigdata->tg_newtable, rel, anexo, +1, deltas, filtro, econtext, mcxt);
-	gravar_deltas(anexo, deltas);
-
 	if (estate != NULL)
 		FreeExecutorState(estate);
+	ec_restaurar(&salva);
+
+	ec_como_dono_do_cache(&salva);
+	gravar_deltas(anexo, deltas);
+	ec_restaurar(&salva);
+
 	MemoryContextSwitchTo(antigo);
 	MemoryContextDelete(mcxt);
-	ec_restaurar_usuario(usuario, contexto);
 	return PointerGetDatum(NULL);
 }
 
@@ -424,7 +432,10 @@ coletar_codigos(List *codigos, Tuplestorestate *ts, Relation rel, AttrNumber att
 
 /*
  * estoque_cache.trg_codigos(): AFTER INSERT/UPDATE/DELETE/TRUNCATE FOR EACH
- * STATEMENT on a link table or a catalogue; argument: the attachment id.
+ * STATEMENT on a link table or a catalogue (and BEFORE, to take the lock
+ * that serialises their writers); argument: the attachment id.  As in
+ * trg_fonte, the codes are converted as the table's owner and the cache is
+ * worked on as the cache owner.
  */
 Datum
 estoque_cache_trg_codigos(PG_FUNCTION_ARGS)
@@ -437,11 +448,9 @@ estoque_cache_trg_codigos(PG_FUNCTION_ARGS)
 	Datum       *elementos;
 	ListCell    *lc;
 	int          i = 0;
-	Oid          usuario;
-	int          contexto;
+	Identidade   salva;
 
-	/* as in trg_fonte, the work is done as the cache owner */
-	ec_trocar_usuario(&usuario, &contexto);
+	ec_como_dono_do_cache(&salva);
 	anexo = anexo_obter(anexo_id, rel);
 
 	if (anexo->fonte != FONTE_UNIFICACAO && anexo->fonte != FONTE_PRODUTOS)
@@ -459,17 +468,19 @@ estoque_cache_trg_codigos(PG_FUNCTION_ARGS)
 		 * it would let two changers each hold a row the other needs.
 		 */
 		chamar_sincronizacao("SELECT estoque_cache.travar_codigos($1)", anexo_id, (Datum) 0, true);
-		ec_restaurar_usuario(usuario, contexto);
+		ec_restaurar(&salva);
 		return PointerGetDatum(NULL);
 	}
 	if (TRIGGER_FIRED_BY_TRUNCATE(trigdata->tg_event))
 	{
 		chamar_sincronizacao("SELECT estoque_cache.sincronizar_codigos($1, $2)", anexo_id,
 							 (Datum) 0, true);
-		ec_restaurar_usuario(usuario, contexto);
+		ec_restaurar(&salva);
 		return PointerGetDatum(NULL);
 	}
+	ec_restaurar(&salva);
 
+	ec_como_dono_da_tabela(RelationGetRelid(rel), &salva);
 	codigos = coletar_codigos(codigos, trigdata->tg_oldtable, rel, anexo->att_produto,
 							  &anexo->conv_produto);
 	codigos = coletar_codigos(codigos, trigdata->tg_newtable, rel, anexo->att_produto,
@@ -478,18 +489,17 @@ estoque_cache_trg_codigos(PG_FUNCTION_ARGS)
 							  &anexo->conv_destino);
 	codigos = coletar_codigos(codigos, trigdata->tg_newtable, rel, anexo->att_destino,
 							  &anexo->conv_destino);
+	ec_restaurar(&salva);
 	if (codigos == NIL)
-	{
-		ec_restaurar_usuario(usuario, contexto);
 		return PointerGetDatum(NULL);
-	}
 
 	elementos = palloc(list_length(codigos) * sizeof(Datum));
 	foreach (lc, codigos)
 		elementos[i++] = PointerGetDatum(lfirst(lc));
+	ec_como_dono_do_cache(&salva);
 	chamar_sincronizacao(
 		"SELECT estoque_cache.sincronizar_codigos($1, $2)", anexo_id,
 		PointerGetDatum(construct_array(elementos, i, TEXTOID, -1, false, TYPALIGN_INT)), false);
-	ec_restaurar_usuario(usuario, contexto);
+	ec_restaurar(&salva);
 	return PointerGetDatum(NULL);
 }

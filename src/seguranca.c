@@ -1,0 +1,168 @@
+/*-------------------------------------------------------------------------
+ *
+ * seguranca.c
+ *	  Who runs what: the cache owner for the cache's own tables, the source
+ *	  table's owner for anything the application chose.
+ *
+ * Two kinds of code run when the cache follows a source table:
+ *
+ * - the extension's own work on its tables (reading its configuration,
+ *   appending deltas, recomputing groups), which runs nothing user-defined
+ *   and is done as the role that owns the cache tables, so that application
+ *   roles need no privilege on them (as ri_triggers.c runs its queries as
+ *   the referenced table's owner);
+ *
+ * - code the application side chose and can replace at any time: the
+ *   filter and the functions and operators it calls, the casts and output
+ *   functions that turn a column into a code, a quantity or a date.  That
+ *   code runs as the source table's owner inside a security-restricted
+ *   operation with its own GUC nest level, exactly as PostgreSQL runs index
+ *   expressions during VACUUM, ANALYZE or REFRESH MATERIALIZED VIEW: it
+ *   cannot gain the cache owner's or an administrator's rights, change the
+ *   role, or leave settings behind.
+ *
+ * Row-level security does not hide rows from the cache (SECURITY_NOFORCE_RLS
+ * in both modes): its figures are over every row, as the transition tables
+ * the triggers read are.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "access/htup_details.h"
+#include "catalog/pg_class.h"
+#include "catalog/pg_type.h"
+#include "executor/spi.h"
+#include "funcapi.h"
+#include "miscadmin.h"
+#include "utils/builtins.h"
+#include "utils/guc.h"
+#include "utils/lsyscache.h"
+#include "utils/syscache.h"
+
+#include "estoque_cache.h"
+
+PG_FUNCTION_INFO_V1(estoque_cache_ler_como_dono);
+
+/* Owner of a relation. */
+static Oid
+dono_da_relacao(Oid relid)
+{
+	HeapTuple tuple = SearchSysCache1(RELOID, ObjectIdGetDatum(relid));
+	Oid       dono;
+
+	if (!HeapTupleIsValid(tuple))
+		ereport(ERROR, (errcode(ERRCODE_UNDEFINED_TABLE),
+						errmsg("relation with OID %u does not exist", relid)));
+	dono = ((Form_pg_class) GETSTRUCT(tuple))->relowner;
+	ReleaseSysCache(tuple);
+	return dono;
+}
+
+/*
+ * The role that owns the cache tables.  Triggers and repairs write the
+ * cache as this role.
+ */
+Oid
+ec_dono(void)
+{
+	return dono_da_relacao(ec_relid("delta"));
+}
+
+/* Switch to the cache owner, to work on the cache's own tables. */
+void
+ec_como_dono_do_cache(Identidade *salva)
+{
+	GetUserIdAndSecContext(&salva->usuario, &salva->contexto);
+	salva->nivel_guc = -1;
+	SetUserIdAndSecContext(ec_dono(), salva->contexto | SECURITY_LOCAL_USERID_CHANGE |
+										  SECURITY_NOFORCE_RLS);
+}
+
+/*
+ * Switch to the owner of relid, in a security-restricted operation with a
+ * new GUC nest level and search_path = pg_catalog, pg_temp, to run code the
+ * application chose.
+ */
+void
+ec_como_dono_da_tabela(Oid relid, Identidade *salva)
+{
+	GetUserIdAndSecContext(&salva->usuario, &salva->contexto);
+	SetUserIdAndSecContext(dono_da_relacao(relid),
+						   salva->contexto | SECURITY_LOCAL_USERID_CHANGE |
+							   SECURITY_RESTRICTED_OPERATION | SECURITY_NOFORCE_RLS);
+	salva->nivel_guc = NewGUCNestLevel();
+	(void) set_config_option("search_path", "pg_catalog, pg_temp", PGC_USERSET, PGC_S_SESSION,
+							 GUC_ACTION_SAVE, true, 0, false);
+}
+
+/*
+ * Back to the identity saved by one of the two functions above (settings
+ * changed meanwhile are undone).  On error, transaction abort restores both.
+ */
+void
+ec_restaurar(Identidade *salva)
+{
+	if (salva->nivel_guc >= 0)
+		AtEOXact_GUC(false, salva->nivel_guc);
+	SetUserIdAndSecContext(salva->usuario, salva->contexto);
+}
+
+/*
+ * estoque_cache.ler_como_dono(tabela regclass, consulta text, codigos text[])
+ *     RETURNS SETOF record
+ *
+ * Runs `consulta`, a SELECT over `tabela` built by the extension's SQL from
+ * an attachment (quoted identifiers, the stored canonical filter, casts of
+ * the mapped columns), as the table's owner in a security-restricted
+ * operation, and returns its rows; $1 in the query is `codigos`.  It reads
+ * in the caller's snapshot (SPI read-only mode uses the active snapshot), so
+ * a repair that compares its result with the cache in one statement sees
+ * both sides alike.  Not executable by PUBLIC.
+ */
+Datum
+estoque_cache_ler_como_dono(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	Oid            relid;
+	char          *consulta;
+	Oid            tipo = TEXTARRAYOID;
+	Datum          codigos;
+	char           nulo;
+	Identidade     salva;
+	int            ret;
+
+	if (PG_ARGISNULL(0) || PG_ARGISNULL(1))
+		ereport(ERROR, (errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+						errmsg("tabela and consulta must not be null")));
+	relid = PG_GETARG_OID(0);
+	consulta = text_to_cstring(PG_GETARG_TEXT_PP(1));
+	codigos = PG_ARGISNULL(2) ? (Datum) 0 : PG_GETARG_DATUM(2);
+	nulo = PG_ARGISNULL(2) ? 'n' : ' ';
+
+	InitMaterializedSRF(fcinfo, 0);
+
+	ec_como_dono_da_tabela(relid, &salva);
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	ret = SPI_execute_with_args(consulta, 1, &tipo, &codigos, &nulo, true, 0);
+	if (ret != SPI_OK_SELECT)
+		elog(ERROR, "estoque_cache.ler_como_dono: %s", SPI_result_code_string(ret));
+	if (SPI_tuptable->tupdesc->natts != rsinfo->setDesc->natts)
+		ereport(ERROR, (errcode(ERRCODE_DATATYPE_MISMATCH),
+						errmsg("query returns %d columns, the caller expects %d",
+							   SPI_tuptable->tupdesc->natts, rsinfo->setDesc->natts)));
+	for (int i = 0; i < rsinfo->setDesc->natts; i++)
+		if (TupleDescAttr(SPI_tuptable->tupdesc, i)->atttypid !=
+			TupleDescAttr(rsinfo->setDesc, i)->atttypid)
+			ereport(ERROR, (errcode(ERRCODE_DATATYPE_MISMATCH),
+							errmsg("column %d of the query has type %s, the caller expects %s",
+								   i + 1,
+								   format_type_be(TupleDescAttr(SPI_tuptable->tupdesc, i)->atttypid),
+								   format_type_be(TupleDescAttr(rsinfo->setDesc, i)->atttypid))));
+	for (uint64 i = 0; i < SPI_processed; i++)
+		tuplestore_puttuple(rsinfo->setResult, SPI_tuptable->vals[i]);
+	SPI_finish();
+	ec_restaurar(&salva);
+	return (Datum) 0;
+}
