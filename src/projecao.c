@@ -819,6 +819,20 @@ estoque_cache_saldo_grupos(PG_FUNCTION_ARGS)
 	DateADT data_base = tem_data_base ? PG_GETARG_DATEADT(1) : 0;
 
 	checar_leitura_da_view();
+	if (tem_data_base)
+	{
+		Config cfg;
+
+		/* the same checks as estoque_cache_projecao's */
+		carregar_config(&cfg);
+		if (DATE_NOT_FINITE(data_base))
+			ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+							errmsg("data_base must be a finite date")));
+		if (!IS_VALID_DATE((int64) data_base + cfg.horizonte - 1))
+			ereport(ERROR, (errcode(ERRCODE_DATETIME_VALUE_OUT_OF_RANGE),
+							errmsg("the projection from data_base runs past the last valid date"),
+							errhint("Pass an earlier data_base.")));
+	}
 	if (PG_ARGISNULL(0))
 		lista_emitir(fcinfo, tem_data_base, data_base);
 	else
