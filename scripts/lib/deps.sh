@@ -18,6 +18,15 @@ ESTOQUE_DEPS_BASE=(
 	libc6-dev
 )
 
+# What test/run needs beyond the base list (scripts/demo does not): the Flask
+# example's tests and the pg_cron jobs' test.
+ESTOQUE_DEPS_TEST=(
+	python3-flask      # Flask, for examples/flask and test/scripts/flask.sh
+	python3-psycopg2   # psycopg2, the example's database driver
+	chromium           # headless browser that loads the example's page
+	postgresql-15-cron # pg_cron, for examples/cron.sql and test/t/100_cron.pl
+)
+
 # Prints, one a line, the named Debian packages that are not installed.
 estoque_deps_missing() {
 	local p status
