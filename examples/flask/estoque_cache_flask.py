@@ -217,7 +217,8 @@ def status_cache():
 @bp.post("/atualizar-cache")
 def atualizar_cache():
     """{"tipo": "completo"} rebuilds everything; {"tipo": "produto",
-    "cod_produto": "..."} repairs one group."""
+    "cod_produto": "..."} repairs one group (404 for a code neither the cache
+    nor, after the repair, the sources know)."""
     corpo = request.get_json(silent=True)
     if not isinstance(corpo, dict):
         return _erro(400, 'corpo JSON esperado: {"tipo": "completo"} ou '
@@ -252,9 +253,15 @@ def atualizar_cache():
         resumo = cur.fetchone()[0]
         conn.commit()
         return Response(resumo, mimetype="application/json")
-    cur.execute("SELECT estoque_cache_refresh(%s), estoque_cache_principal(%s)",
+    cur.execute("SELECT estoque_cache_refresh(%s)", (codigo,))
+    linhas = cur.fetchone()[0]
+    # after the repair: a code only the sources had is known now
+    cur.execute("SELECT estoque_cache_principal(%s), estoque_cache_produto(%s) IS NULL",
                 (codigo, codigo))
-    linhas, principal = cur.fetchone()
+    principal, desconhecido = cur.fetchone()
+    if desconhecido and not linhas:
+        conn.rollback()
+        return _erro(404, "produto não encontrado", cod_produto=codigo)
     conn.commit()
     return jsonify({"tipo": "produto", "cod_produto": codigo,
                     "principal": principal, "linhas_corrigidas": linhas})

@@ -240,6 +240,19 @@ class Rotas(unittest.TestCase):
         r = self.post(admin, {"tipo": "produto", "cod_produto": int(self.membro)})
         self.assertEqual(r.status_code, 200, r.data)
         self.assertEqual(r.get_json()["linhas_corrigidas"], 0)
+        # a code nobody knows
+        erro = self.assertErroJson(self.post(admin, {"tipo": "produto",
+                                                     "cod_produto": "NAO-EXISTE"}), 404)
+        self.assertEqual(erro.get("cod_produto"), "NAO-EXISTE")
+        # a code only the sources have (written around the triggers) is repaired
+        sql("SET session_replication_role = replica;"
+            " INSERT INTO movimentacao_estoque (cod_produto, qtd_movimentacao,"
+            "   tipo_movimentacao, data_movimentacao, ativo)"
+            " VALUES ('NOVO-FLASK', 4, 'AJUSTE', current_date, true)")
+        r = self.post(admin, {"tipo": "produto", "cod_produto": "NOVO-FLASK"})
+        self.assertEqual(r.status_code, 200, r.data)
+        self.assertGreater(r.get_json()["linhas_corrigidas"], 0)
+        self.assertEqual(self.cliente.get(BASE + "/api/produto/NOVO-FLASK").status_code, 200)
 
     def test_atualizar_completo(self):
         admin = create_app(DSN + " user=" + ADMIN).test_client()
