@@ -5,7 +5,7 @@
 -- with the operations log.
 --
 -- The view always uses today (D0 = current date in the configured time zone),
--- so source dates are written relative to estoque_cache.config() -> hoje,
+-- so source dates are written relative to hoje (today in America/Sao_Paulo, computed here),
 -- inside one transaction (now(), hence hoje, is fixed there), and data_ruptura
 -- is printed as an offset from hoje. No timestamp or duration is printed.
 --
@@ -69,7 +69,7 @@ SELECT j->>'fonte' AS fonte, j->>'tabela' AS tabela
 -- estoque_minimo 10).
 -- ===========================================================================
 BEGIN;
-SELECT hoje FROM estoque_cache.config() \gset
+SELECT (now() AT TIME ZONE 'America/Sao_Paulo')::date AS hoje \gset
 
 -- 6001: saldo 10; exit 10 on hoje+3 -> estoque_final 0 from D3 on.
 --   0 is not negative: no data_ruptura, not CRÍTICO; previsao = 0 < 10 -> ATENÇÃO
