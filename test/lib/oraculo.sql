@@ -29,6 +29,8 @@
 --   grupos(tambem)           every known code (in a link, in a source row, or
 --                            listed in tambem) with its group's principal and
 --                            members (members in byte order)
+--   linhas_extras            (a view) rows of other tables attached beside the
+--                            default ones; empty unless a test replaces it
 --   linhas()                 every source row that counts: code, fonte, date,
 --                            quantity as numeric
 --   projecao_grupos(hoje, dias, tambem)
@@ -48,6 +50,13 @@
 -- configuracao(), and D0 from hoje().
 
 CREATE SCHEMA IF NOT EXISTS oraculo;
+
+-- Rows of tables attached beside the default ones (SPEC 2: several tables
+-- may be attached to one fonte; their contributions add up).  Empty here; a
+-- test that attaches another table replaces this view with that table's
+-- rows that count, written by hand (CREATE OR REPLACE VIEW, same columns).
+CREATE OR REPLACE VIEW oraculo.linhas_extras (codigo, fonte, data, q) AS
+SELECT NULL::text, NULL::text, NULL::date, NULL::numeric WHERE false;
 
 CREATE OR REPLACE FUNCTION oraculo.configuracao(
     OUT horizonte integer, OUT janela integer, OUT minimo numeric, OUT fuso text)
@@ -118,6 +127,7 @@ sozinho AS (
         UNION SELECT cod_produto::text FROM pre_separacao_item
         UNION SELECT cod_produto::text FROM separacao
         UNION SELECT cod_produto::text FROM programacao_producao
+        UNION SELECT e.codigo FROM oraculo.linhas_extras e
         UNION SELECT unnest(coalesce(grupos.tambem, '{}'))
     ) AS t (c)
      WHERE c IS NOT NULL AND c NOT IN (SELECT l.codigo FROM ligado l)
@@ -155,6 +165,8 @@ SELECT l.codigo, l.fonte, l.data, l.q
     UNION ALL
     SELECT cod_produto::text, 'producao', data_programacao::date, qtd_programada::numeric
       FROM programacao_producao
+    UNION ALL
+    SELECT e.codigo, e.fonte, e.data, e.q FROM oraculo.linhas_extras e
   ) AS l (codigo, fonte, data, q)
  WHERE l.codigo IS NOT NULL AND l.q IS NOT NULL
    AND l.q NOT IN ('NaN'::numeric, 'Infinity'::numeric, '-Infinity'::numeric)

@@ -12,13 +12,15 @@
 # another compares the cache with the sources and refreshes single products
 # over and over.
 #
-# The comparison is independent of the extension: dif_esperado
-# (diferencial/preparar.sql) recomputes the whole view in plain SQL (groups
-# by its own recursive query over the active links, the principal rule, the
-# five figures with their filters, saldo_disponivel, the projection, the
-# rupture date and status) and dif_diferencas lists every row of the view
-# that differs from it.  Passing means, during the run and after it (and
-# again after a fold and after a rebuild):
+# The comparison is independent of the extension: the oracle of
+# test/lib/oraculo.sql recomputes the whole view in plain SQL written from
+# the specification (groups by its own recursive query over the active
+# links, the principal rule, the five figures with their filters,
+# saldo_disponivel, the projection, the rupture date and status, with D0
+# computed from the configured time zone) and dif_diferencas
+# (diferencial/preparar.sql) lists every row of the view that differs from
+# it.  Passing means, during the run and after it (and again after a fold
+# and after a rebuild):
 #   - dif_diferencas is empty and estoque_cache_verify() returns no rows;
 #   - refresh and rebuild find nothing to correct;
 #   - pgbench ran without errors, aborted clients or failed transactions
@@ -28,6 +30,20 @@
 # Runs as the cluster superuser with PGHOST/PGPORT/PGUSER set (test/run does
 # this); DIFERENCIAL_SEGUNDOS sets pgbench's duration (default 40);
 # DIFERENCIAL_MANTER=1 keeps the database and the role for inspection.
+#
+# Randomness: pgbench draws every transaction's choices from its
+# --random-seed, and the checker its choice of product to refresh from
+# bash's RANDOM seeded with the same number.  The seed is printed first; to replay a run,
+# give it back in DIFERENCIAL_SEMENTE (an integer):
+#   DIFERENCIAL_SEMENTE=1234 test/run scripts diferencial
+# The same seed gives every client the same sequence of transactions; how
+# they interleave still depends on timing.
+#
+# Logs (pgbench's, the folding and checking sessions', what they saw) are
+# written to a directory under $TMPDIR.  It is removed when the run passes
+# and kept when it fails, or always with KEEP_TMP=1; its path is printed.
+# (test/run removes its own temporary directory, where TMPDIR points, unless
+# KEEP_TMP=1 is set for it too.)
 set -euo pipefail
 
 AQUI=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -39,6 +55,12 @@ DB=regress_diferencial_$$
 APP=regress_dif_app
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/diferencial.XXXXXX")
 BG_PIDS=()
+SEMENTE=${DIFERENCIAL_SEMENTE:-$(( (RANDOM << 15 | RANDOM) ))}
+if ! [[ $SEMENTE =~ ^[0-9]+$ ]]; then
+	echo "DIFERENCIAL_SEMENTE must be a non-negative integer, not '$SEMENTE'" >&2
+	exit 2
+fi
+echo "random seed: $SEMENTE (replay with DIFERENCIAL_SEMENTE=$SEMENTE)"
 # rebuild's progress NOTICEs are not wanted here
 export PGOPTIONS="${PGOPTIONS:-} -c client_min_messages=warning"
 
@@ -57,9 +79,14 @@ limpar() {
 		psql -X -q -d postgres -c "DROP DATABASE IF EXISTS $DB WITH (FORCE)" || true
 		psql -X -q -d postgres -c "DROP ROLE IF EXISTS $APP" || true
 	fi
-	rm -rf "$TMP"
+	if [ "${FALHAS:-0}" -gt 0 ] || [ "$SAIDA" -ne 0 ] ||
+		{ [ -n "${KEEP_TMP:-}" ] && [ "$KEEP_TMP" != 0 ]; }; then
+		echo "logs of this run (seed $SEMENTE) kept in $TMP"
+	else
+		rm -rf "$TMP"
+	fi
 }
-trap limpar EXIT
+trap 'SAIDA=$?; limpar' EXIT
 
 FALHAS=0
 falha() {
@@ -105,6 +132,7 @@ SELECT estoque_cache_attach('producao', 'programacao_producao');
 SELECT estoque_cache_attach_unificacao('unificacao_codigos');
 SELECT estoque_cache_attach_produtos('cadastro_produto');
 SQL
+psql_db -c 'SET client_min_messages = warning' -f "$RAIZ/test/lib/oraculo.sql" >/dev/null
 psql_db -v app="$APP" -f "$SCRIPTS/preparar.sql" >/dev/null
 echo "view rows: $(valor "SELECT count(*) FROM estoque_cache_saldo")," \
 	"groups of 2+ codes: $(valor "SELECT count(*) FROM estoque_cache_saldo WHERE cardinality(codigos) > 1")"
@@ -160,10 +188,11 @@ dobrar() {
 }
 verificar() {
 	local fim=$((SECONDS + DURACAO))
+	RANDOM=$SEMENTE
 	while [ "$SECONDS" -lt "$fim" ]; do
 		valor "SELECT count(*) FROM dif_diferencas" >>"$TMP/diferencas"
 		valor "SELECT count(*) FROM estoque_cache_verify()" >>"$TMP/verify"
-		valor "SELECT estoque_cache_refresh(dif_codigo((random() * 62)::int))" >>"$TMP/refresh"
+		valor "SELECT estoque_cache_refresh(dif_codigo($((RANDOM % 63))))" >>"$TMP/refresh"
 		sleep 0.2
 	done
 }
@@ -181,6 +210,7 @@ BG_PIDS+=("$VERIFICAR_PID")
 echo "== pgbench: $CLIENTES clients for ${DURACAO}s as $USUARIO_CARGA"
 set +e
 pgbench -n -U "$USUARIO_CARGA" -d "$DB" -c "$CLIENTES" -j 3 -T "$DURACAO" --failures-detailed \
+	--random-seed="$SEMENTE" \
 	-f "$SCRIPTS/movimentacao.sql@6" \
 	-f "$SCRIPTS/carteira.sql@3" \
 	-f "$SCRIPTS/pre_separacao.sql@3" \
@@ -261,7 +291,7 @@ fi
 comparar "after a rebuild"
 
 if [ "$FALHAS" -gt 0 ]; then
-	echo "$FALHAS check(s) failed"
+	echo "$FALHAS check(s) failed (seed $SEMENTE; replay with DIFERENCIAL_SEMENTE=$SEMENTE)"
 	exit 1
 fi
 echo "all checks passed"

@@ -74,8 +74,8 @@ sub start_writers
 	return $h;
 }
 
-# Committed transactions of the database so far (from the data itself, so
-# that it does not depend on statistics being flushed).
+# The writers' committed movements so far (from the data itself, so that it
+# does not depend on statistics being flushed).
 sub soak_rows
 {
 	my ($rc, $out) = $node->psql($db,
@@ -142,11 +142,13 @@ sub finish_quietly
 	return;
 }
 
-# Crash, restart, then the checks every crash point ends with.
+# Crash, restart, then the checks every crash point ends with.  (That the
+# writers' committed rows survive is PostgreSQL's promise, not the cache's:
+# what the cache must show after the restart is exactly what the surviving
+# rows say, which check_exact asserts against verify and the oracle.)
 sub crash_and_check
 {
 	my ($what, $writers, @sessions) = @_;
-	my $before = soak_rows();
 	# (fail_ok: if the server already died on its own, the tests before
 	# this one have said so; go on with the restart.)
 	$node->stop('immediate', fail_ok => 1);
@@ -154,10 +156,6 @@ sub crash_and_check
 	finish_quietly($writers);
 	finish_quietly($_->[0]) for @sessions;
 	$node->start;
-
-	my $after = soak_rows();
-	cmp_ok($after, '>=', $before,
-		"$what: the writers' committed movements survive the crash ($before seen before, $after after)");
 	return;
 }
 
@@ -356,9 +354,9 @@ my $log_offset = ec_log_offset($node);
 
 # ---------------------------------------------------------------- an unlogged source
 
-# Crash recovery empties unlogged tables without firing any trigger.  The
-# extension may refuse to attach one (with a clear error), or must keep the
-# cache exact when recovery empties it.
+# Crash recovery empties unlogged tables without firing any trigger, so the
+# extension refuses to attach one (README, "Reliability"): feature not
+# supported, with a hint, and nothing attached.
 {
 	my $what = 'unlogged source';
 	$node->safe_psql(
@@ -368,21 +366,12 @@ my $log_offset = ec_log_offset($node);
 	});
 	my ($state, $err) = ec_sql_error($node, $db,
 		q{SELECT estoque_cache_attach('movimentacao', 'mov_rascunho')});
-	if ($state ne '')
-	{
-		unlike($state, qr/^(XX|58)/, "$what: attaching it is refused with a clear error ($state)")
-		  or diag($err);
-	}
-	else
-	{
-		$node->safe_psql($db,
-			q{INSERT INTO mov_rascunho SELECT '4310002', 5, true FROM generate_series(1, 10)});
-		ec_verify_empty($node, $db, "$what, attached, before the crash");
-		crash_and_check($what, undef);
-		is($node->safe_psql($db, 'SELECT count(*) FROM mov_rascunho'),
-			'0', "$what: recovery emptied the unlogged table");
-		check_exact($what);
-	}
+	is($state, '0A000', "$what: attaching it is refused (feature not supported)") or diag($err);
+	like($err, qr/HINT:.*SET LOGGED/, "$what: the hint says how to attach it");
+	is( $node->safe_psql($db,
+			q{SELECT count(*) FROM estoque_cache.anexo WHERE tabela = 'mov_rascunho'::regclass}),
+		'0', "$what: nothing was attached");
+	check_exact($what);
 }
 
 ec_log_has_no_crash($node, 'crash rounds', $log_offset);

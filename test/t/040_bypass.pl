@@ -3,7 +3,8 @@
 # do not reach the cache.  estoque_cache_status() must say so (alertas,
 # gatilhos_ativos), estoque_cache_verify() must find exactly the drift,
 # estoque_cache_refresh() must repair it (returning how many rows it fixed,
-# > 0), and verify must be empty again.
+# exactly), and verify must be empty again.  At the end, the operations log's
+# row counts (linhas) are checked for every kind of operation.
 
 use strict;
 use warnings FATAL => 'all';
@@ -102,13 +103,18 @@ sub refresh_count
 		"$what: verify reports those codes and no other");
 
 	my $n_log = refresh_count();
+	# one figure: 4310011's movimentacao
 	my $fixed = $node->safe_psql($db, q{SELECT estoque_cache_refresh('4310011')});
-	cmp_ok($fixed, '>', 0, "$what: refresh('4310011') fixes rows ($fixed)");
+	is($fixed, '1', "$what: refresh('4310011') fixes one row");
+	is(ec_log_rows($node, $db, 'refresh', '4310011'), '1', "$what: the log says 1 row for it");
 	is(verify_codes('4310011'), '', "$what: verify('4310011') is empty after it");
 	is(verify_codes(), '4310013,4310014,4310017', "$what: the other drifts are still there");
 
+	# the new group (a row for each of its two codes, and its name) and
+	# 4310017's separation on one day
 	$fixed = $node->safe_psql($db, q{SELECT estoque_cache_refresh()});
-	cmp_ok($fixed, '>', 0, "$what: refresh() fixes the remaining rows ($fixed)");
+	is($fixed, '4', "$what: refresh() fixes the remaining 4 rows");
+	is(ec_log_rows($node, $db, 'refresh'), '4', "$what: the log says 4 rows for it");
 	ec_verify_empty($node, $db, "$what, after refresh()");
 	is($node->safe_psql($db, q{SELECT estoque_cache_principal('4310014')}),
 		'4310013', "$what: the bypassed link now groups 4310013 and 4310014");
@@ -141,7 +147,7 @@ sub disabled_case
 	is(verify_codes(), $c{codes}, "$what: verify finds the drift of $c{codes}");
 
 	my $fixed = $node->safe_psql($db, q{SELECT estoque_cache_refresh()});
-	cmp_ok($fixed, '>', 0, "$what: refresh() fixes rows ($fixed)");
+	is($fixed, $c{fixed}, "$what: refresh() fixes $c{fixed} rows");
 	ec_verify_empty($node, $db, "$what, after refresh()");
 
 	$node->safe_psql($db, $c{enable});
@@ -165,7 +171,8 @@ disabled_case(
 	enable => 'ALTER TABLE separacao ENABLE TRIGGER estoque_cache_ins',
 	write => q{INSERT INTO separacao (separacao_lote_id, num_pedido, cod_produto, qtd_saldo, expedicao, sincronizado_nf)
 	           VALUES ('LOTE_BYPASS', 'BYPASS', '4310016', 30, current_date + 4, false)},
-	codes => '4310016');
+	codes => '4310016',
+	fixed => 1);    # one day of 4310016's separations
 
 # A link deleted while its delete trigger is disabled: the cache keeps the
 # codes grouped (4310013 still carries 4310014's figures).
@@ -177,7 +184,8 @@ disabled_case(
 	disable => 'ALTER TABLE unificacao_codigos DISABLE TRIGGER estoque_cache_del',
 	enable => 'ALTER TABLE unificacao_codigos ENABLE TRIGGER estoque_cache_del',
 	write => q{DELETE FROM unificacao_codigos WHERE motivo = 'BYPASS'},
-	codes => '4310013,4310014');
+	codes => '4310013,4310014',
+	fixed => 3);    # the group's two rows and its name
 
 disabled_case(
 	what => 'ENABLE REPLICA TRIGGER estoque_cache_upd',
@@ -188,7 +196,8 @@ disabled_case(
 	enable => 'ALTER TABLE movimentacao_estoque ENABLE TRIGGER estoque_cache_upd',
 	write => q{UPDATE movimentacao_estoque SET qtd_movimentacao = qtd_movimentacao + 1
 	           WHERE cod_produto = '4310020' AND ativo},
-	codes => '4310020');
+	codes => '4310020',
+	fixed => 1);    # 4310020's movimentacao (undated: one row)
 
 disabled_case(
 	what => 'DISABLE TRIGGER ALL',
@@ -199,7 +208,8 @@ disabled_case(
 	enable => 'ALTER TABLE carteira_principal ENABLE TRIGGER ALL',
 	write => q{INSERT INTO carteira_principal (num_pedido, cod_produto, qtd_saldo_produto_pedido, expedicao, ativo)
 	           VALUES ('BYPASS', '4310021', 33, current_date + 1, true)},
-	codes => '4310021');
+	codes => '4310021',
+	fixed => 1);    # 4310021's carteira (undated in the cache: one row)
 
 disabled_case(
 	what => 'DISABLE TRIGGER estoque_cache_trunc',
@@ -212,7 +222,67 @@ disabled_case(
 	           VALUES ('4310022', 100, current_date + 3, 'BYPASS');
 	           DELETE FROM programacao_producao WHERE cod_produto <> '4310022';
 	           TRUNCATE programacao_producao},
-	codes => '4310022');
+	codes => '4310022',
+	fixed => 2);    # 4310022's production on its sample day and on the new one
+
+# ---------------------------------------------------------------- the log's row counts
+
+# Every operation writes how many rows it handled to estoque_cache.log
+# (linhas): check each kind against what the call itself returned and the
+# count the test knows.
+{
+	my $what = 'log';
+	# two figures the cache misses: 4310023 and 4310024, one movement each
+	$node->safe_psql(
+		$db, q{
+		SET session_replication_role = replica;
+		INSERT INTO movimentacao_estoque (cod_produto, qtd_movimentacao, tipo_movimentacao, ativo)
+		VALUES ('4310023', 5, 'BYPASS', true), ('4310024', 6, 'BYPASS', true);
+	});
+	is($node->safe_psql($db, q{SELECT count(*) FROM estoque_cache_verify()}),
+		'2', "$what: verify returns the 2 drifted figures");
+	is(ec_log_rows($node, $db, 'verify'), '2', "$what: verify logs 2 rows");
+	is($node->safe_psql($db, q{SELECT estoque_cache_refresh('4310023')}),
+		'1', "$what: refresh('4310023') fixes 1 row");
+	is(ec_log_rows($node, $db, 'refresh', '4310023'), '1', "$what: refresh logs 1 row");
+	is($node->safe_psql($db, q{SELECT estoque_cache_rebuild()->>'linhas_corrigidas'}),
+		'1', "$what: a rebuild corrects the other one");
+	is(ec_log_rows($node, $db, 'rebuild'), '1', "$what: rebuild logs 1 row");
+
+	# fold: the count it returns, read in its own transaction (the
+	# background folder logs its folds too)
+	$node->safe_psql($db,
+		q{INSERT INTO movimentacao_estoque (cod_produto, qtd_movimentacao, tipo_movimentacao, ativo)
+		  SELECT (4310030 + g)::text, g, 'BYPASS', true FROM generate_series(1, 5) AS g});
+	my ($moved, $logged) = split /\n/, $node->safe_psql(
+		$db, q{
+		BEGIN;
+		SELECT estoque_cache_fold();
+		SELECT string_agg(linhas::text, ',') FROM estoque_cache.log
+		 WHERE operacao = 'fold' AND xmin = pg_current_xact_id()::xid;
+		COMMIT;});
+	is($logged, $moved, "$what: fold logs the $moved deltas it moved, in one row");
+
+	# configurar: one settings row
+	$node->safe_psql($db, q{SELECT estoque_cache_configurar(estoque_minimo => 10)});
+	is(ec_log_rows($node, $db, 'configurar'), '1', "$what: configurar logs 1 row");
+
+	# attach and detach of a small table: 3 counted rows of 2 codes,
+	# undated, so 2 figures built and 2 removed
+	$node->safe_psql(
+		$db, q{
+		CREATE TABLE mov_extra (cod_produto text, qtd numeric, ativo boolean);
+		INSERT INTO mov_extra VALUES ('4310041', 1, true), ('4310041', 2, true),
+		                             ('4310042', 4, true), ('4310043', 8, false);
+	});
+	is( $node->safe_psql($db,
+			q{SELECT estoque_cache_attach('movimentacao', 'mov_extra', quantidade => 'qtd')->>'linhas'}),
+		'2', "$what: attach builds 2 rows");
+	is(ec_log_rows($node, $db, 'attach', 'public.mov_extra'), '2', "$what: attach logs 2 rows");
+	is($node->safe_psql($db, q{SELECT estoque_cache_detach('mov_extra')->>'linhas_removidas'}),
+		'2', "$what: detach removes 2 rows");
+	is(ec_log_rows($node, $db, 'detach', 'public.mov_extra'), '2', "$what: detach logs 2 rows");
+}
 
 ec_verify_empty($node, $db, 'at the end');
 ec_log_has_no_crash($node, 'bypass', $log_offset);

@@ -5,14 +5,16 @@
 # NULLs, empty strings, 1 MB strings, wrong types, SQL meant to escape the
 # filter expression (closing parentheses, statement separators, UNION,
 # comments, dollar quoting), unicode, objects that are not plain tables,
-# the extension's own tables.  Every bad call must fail with an ERROR whose
-# SQLSTATE is a meaningful one (not XX000 "internal error"; the documented
-# one where the API documents it) and change nothing: the attachments, the
-# cache triggers, the settings, the tables of the database, the operations
-# log and every figure of the view stay as they were.  Calls that are merely
-# odd (unknown or empty codes for the read functions) may answer or fail
-# cleanly, and change nothing either.  At the end the server is still up,
-# its log shows no crash, and the cache is exact.
+# the extension's own tables.  Every bad call must fail with an ERROR with
+# the one SQLSTATE that names its fault (a bad filter also with a hint
+# saying what a valid filter looks like) and change nothing: the
+# attachments, the cache triggers, the settings, the tables of the
+# database, the operations log and every figure of the view stay as they
+# were.  Calls that are merely odd (unknown or empty codes for the read
+# functions) must give their one right answer (an unknown code is a group
+# of one with nothing) or their one error, and change nothing either.  At
+# the end the server is still up, its log shows no crash, and the cache is
+# exact (verify and the oracle of test/lib/oraculo.sql).
 
 use strict;
 use warnings FATAL => 'all';
@@ -92,6 +94,19 @@ $node->safe_psql(
 	UPDATE "Estoque"."Separação Aberta" SET "Data Exp" = NULL WHERE "Qtd Saldo" = 2;
 	INSERT INTO "x""; DROP TABLE alvo; --" VALUES ('Q1', 0.25, true);
 });
+
+# The oracle counts these three tables too, with their filters.
+my $extras = q{
+	SELECT "CodProduto"::text, 'movimentacao'::text, NULL::date, "Qtd"::numeric
+	  FROM "Estoque"."MovEstoque" WHERE "Ativo"
+	UNION ALL
+	SELECT "Cód", 'separacao', "Data Exp", "Qtd Saldo"::numeric
+	  FROM "Estoque"."Separação Aberta" WHERE "Status" = 'ABERTO'
+	UNION ALL
+	SELECT "cod""produto", 'movimentacao', NULL, "qtd'mov"
+	  FROM "x""; DROP TABLE alvo; --" WHERE "ativo)"};
+$node->safe_psql($db,
+	"CREATE OR REPLACE VIEW oraculo.linhas_extras (codigo, fonte, data, q) AS $extras");
 
 is( $node->safe_psql(
 		$db, q{SELECT string_agg(format('%s=%s', cod_produto, saldo_atual), ' ' ORDER BY cod_produto)
@@ -177,41 +192,48 @@ sub call
 	my $state = $stderr =~ /(?:ERROR|FATAL|PANIC):\s+([0-9A-Z]{5}):/ ? $1 : '';
 	my $fp = $stdout =~ /===fingerprint===\n(.*)\z/s ? $1 : "(no fingerprint)\n$stderr";
 	$fp =~ s/\n+\z//;
-	return ($state, $stderr, $fp);
+	my ($out) = split /\n/, $stdout;
+	$out = '' if !defined $out || $out eq '===fingerprint===';
+	return ($state, $stderr, $fp, $out);
 }
 
-# A bad call: must fail with a meaningful SQLSTATE ($expected when given) and
-# leave the fingerprint as it was.  It runs inside a transaction that a
-# success would roll back, so that a call wrongly accepted (which fails the
-# first check) does not spoil the checks that follow.
+# A bad call: must fail with SQLSTATE $expected and leave the fingerprint as
+# it was; with $hint (a regexp), its HINT must match it.  It runs inside a
+# transaction that a success would roll back, so that a call wrongly
+# accepted (which fails the first check) does not spoil the checks that
+# follow.
 sub bad
 {
-	my ($name, $sql, $expected) = @_;
+	my ($name, $sql, $expected, $hint) = @_;
+	die "bad('$name'): no expected SQLSTATE" unless defined $expected;
 	my ($state, $stderr, $fp) = call($sql, 1);
-	my $ok;
-	if (defined $expected)
-	{
-		$ok = is($state, $expected, "$name: fails with SQLSTATE $expected");
-	}
-	else
-	{
-		$ok = ok($state ne '' && $state !~ /^(XX|58)/,
-			"$name: fails with a meaningful SQLSTATE (got '$state')");
-	}
+	my $ok = is($state, $expected, "$name: fails with SQLSTATE $expected");
 	diag(substr($stderr, 0, 600)) unless $ok;
+	if (defined $hint)
+	{
+		like($stderr, qr/^HINT:\s+.*$hint/m, "$name: the hint says what a valid filter looks like")
+		  or diag(substr($stderr, 0, 600));
+	}
 	is($fp, $reference, "$name: changes nothing") or $reference = $fp;
 	return;
 }
 
-# An odd but legitimate call: may answer, or fail with a meaningful SQLSTATE;
-# changes nothing (verify writes its log line, so the log is not compared).
+# An odd but legitimate call: must answer (its first output line being
+# $answer) when $answer is defined, else fail with SQLSTATE $state; changes
+# nothing (verify writes its log line, so the log is not compared).
 sub odd
 {
-	my ($name, $sql) = @_;
-	my ($state, $stderr, $fp) = call($sql, 0);
-	ok($state eq '' || $state !~ /^(XX|58)/,
-		"$name: answers or fails cleanly" . ($state ? " (SQLSTATE $state)" : ''))
-	  or diag(substr($stderr, 0, 600));
+	my ($name, $sql, $answer, $state_expected) = @_;
+	my ($state, $stderr, $fp, $out) = call($sql, 0);
+	if (defined $answer)
+	{
+		is("$state|$out", "|$answer", "$name: answers '$answer'") or diag(substr($stderr, 0, 600));
+	}
+	else
+	{
+		is($state, $state_expected, "$name: fails with SQLSTATE $state_expected")
+		  or diag(substr($stderr, 0, 600));
+	}
 	is(without_log($fp), without_log($reference), "$name: changes nothing");
 	$reference = $fp;
 	return;
@@ -231,20 +253,20 @@ bad('attach: 1 MB fonte', "$att($mb, 'alvo', 'cod_produto', 'qtd')", '22023');
 bad('attach: SQL in fonte', qq{$att('movimentacao''); DROP TABLE alvo; --', 'alvo', 'cod_produto', 'qtd')},
 	'22023');
 bad('attach: NULL tabela', "$att('movimentacao', NULL, 'cod_produto', 'qtd')", '22004');
-bad('attach: empty tabela', "$att('movimentacao', '', 'cod_produto', 'qtd')");
+bad('attach: empty tabela', "$att('movimentacao', '', 'cod_produto', 'qtd')", '42602');
 bad('attach: unknown tabela', "$att('movimentacao', 'nao_existe', 'cod_produto', 'qtd')", '42P01');
-bad('attach: 1 MB tabela', "$att('movimentacao', $mb\::regclass, 'cod_produto', 'qtd')");
+bad('attach: 1 MB tabela', "$att('movimentacao', $mb\::regclass, 'cod_produto', 'qtd')", '42P01');
 bad('attach: SQL in tabela',
-	qq{$att('movimentacao', 'alvo; DROP TABLE alvo', 'cod_produto', 'qtd')});
-bad('attach: integer as tabela', "$att('movimentacao', 0, 'cod_produto', 'qtd')");
+	qq{$att('movimentacao', 'alvo; DROP TABLE alvo', 'cod_produto', 'qtd')}, '42602');
+bad('attach: integer as tabela', "$att('movimentacao', 0, 'cod_produto', 'qtd')", '42P01');
 bad('attach: integers as column names', "$att('movimentacao', 'alvo', 1, 2)", '42883');
-bad('attach: a view', "$att('movimentacao', 'estoque_cache_saldo', 'codigos', 'saldo_atual')");
+bad('attach: a view', "$att('movimentacao', 'estoque_cache_saldo', 'codigos', 'saldo_atual')", '42809');
 bad('attach: a system catalog',
-	"$att('movimentacao', 'pg_catalog.pg_class', 'relname', 'reltuples', filtro => 'true')");
+	"$att('movimentacao', 'pg_catalog.pg_class', 'relname', 'reltuples', filtro => 'true')", '42501');
 bad('attach: the cache\'s own delta table',
-	"$att('movimentacao', 'estoque_cache.delta', 'codigo', 'quantidade', filtro => 'true')");
+	"$att('movimentacao', 'estoque_cache.delta', 'codigo', 'quantidade', filtro => 'true')", '22023');
 bad('attach: the cache\'s own saldo table',
-	"$att('movimentacao', 'estoque_cache.saldo', 'codigo', 'quantidade', filtro => 'true')");
+	"$att('movimentacao', 'estoque_cache.saldo', 'codigo', 'quantidade', filtro => 'true')", '22023');
 bad('attach: the same table twice', "$att('movimentacao', 'movimentacao_estoque')", '42710');
 bad('attach: an attached table as another fonte', "$att('carteira', 'movimentacao_estoque')", '42710');
 bad('attach: an attached link table as a source',
@@ -252,16 +274,19 @@ bad('attach: an attached link table as a source',
 	'42710');
 bad('attach: a partitioned table',
 	q{CREATE TABLE part (cod_produto text, qtd numeric) PARTITION BY LIST (cod_produto);
-	  SELECT estoque_cache_attach('movimentacao', 'part', 'cod_produto', 'qtd', filtro => 'true')});
+	  SELECT estoque_cache_attach('movimentacao', 'part', 'cod_produto', 'qtd', filtro => 'true')},
+	'0A000');
 bad('attach: a temporary table',
 	q{CREATE TEMP TABLE tmp (cod_produto text, qtd numeric);
-	  SELECT estoque_cache_attach('movimentacao', 'tmp', 'cod_produto', 'qtd', filtro => 'true')});
+	  SELECT estoque_cache_attach('movimentacao', 'tmp', 'cod_produto', 'qtd', filtro => 'true')},
+	'0A000');
 bad('attach: a sequence',
-	q{SELECT estoque_cache_attach('movimentacao', 'movimentacao_estoque_id_seq', 'last_value', 'last_value')});
+	q{SELECT estoque_cache_attach('movimentacao', 'movimentacao_estoque_id_seq', 'last_value', 'last_value')},
+	'42809');
 
 # ---------------------------------------------------------------- estoque_cache_attach: columns
 
-bad('attach: empty produto', "$att('movimentacao', 'alvo', '', 'qtd', filtro => 'true')");
+bad('attach: empty produto', "$att('movimentacao', 'alvo', '', 'qtd', filtro => 'true')", '42703');
 bad('attach: unknown produto', "$att('movimentacao', 'alvo', 'nao_existe', 'qtd', filtro => 'true')",
 	'42703');
 bad('attach: 1 MB produto', "$att('movimentacao', 'alvo', $mb, 'qtd', filtro => 'true')", '42703');
@@ -270,7 +295,7 @@ bad('attach: SQL in produto',
 	'42703');
 bad('attach: quoted identifier as produto',
 	qq{$att('movimentacao', 'alvo', '"cod_produto"', 'qtd', filtro => 'true')}, '42703');
-bad('attach: system column as produto', "$att('movimentacao', 'alvo', 'ctid', 'qtd', filtro => 'true')");
+bad('attach: system column as produto', "$att('movimentacao', 'alvo', 'ctid', 'qtd', filtro => 'true')", '42P10');
 bad('attach: text quantity', "$att('movimentacao', 'alvo', 'cod_produto', 'qtd_txt', filtro => 'true')",
 	'42804');
 bad('attach: date quantity', "$att('movimentacao', 'alvo', 'cod_produto', 'dia', filtro => 'true')",
@@ -287,40 +312,42 @@ bad('attach: default columns missing', "$att('movimentacao', 'alvo')", '42703');
 # ---------------------------------------------------------------- estoque_cache_attach: filter
 
 my $f = "$att('movimentacao', 'alvo', 'cod_produto', 'qtd', filtro => ";
+# every filter error's hint shows a valid filter or says what one may hold
+my $valid = qr/(e\.g\. '|row's columns|row's own columns)/;
 bad('filter: closes the expression and calls pg_sleep',
-	$f . q{'true) OR (SELECT pg_sleep(1)) IS NULL OR (true')}, '42601');
-bad('filter: statement separator and DROP', $f . q{'ativo; DROP TABLE alvo; --')}, '42601');
-bad('filter: closing parenthesis and UNION', $f . q{'ativo) UNION SELECT 1 --')}, '42601');
-bad('filter: UNION', $f . q{'ativo UNION SELECT true')}, '42601');
-bad('filter: FROM clause', $f . q{'ativo FROM pg_class')}, '42601');
-bad('filter: ORDER BY', $f . q{'ativo ORDER BY 1')}, '42601');
-bad('filter: INTO', $f . q{'ativo INTO x')}, '42601');
-bad('filter: two expressions', $f . q{'ativo, ativo')}, '42601');
-bad('filter: an alias', $f . q{'ativo AS x')}, '42601');
-bad('filter: a subquery', $f . q{'(SELECT true)')});
-bad('filter: EXISTS over a table', $f . q{'EXISTS (SELECT 1 FROM movimentacao_estoque)')});
-bad('filter: an aggregate', $f . q{'count(*) > 0')});
-bad('filter: a set-returning function', $f . q{'generate_series(1, 2) > 0')});
-bad('filter: a volatile function', $f . q{'pg_terminate_backend(pg_backend_pid())')});
-bad('filter: pg_sleep', $f . q{'pg_sleep(1) IS NULL')});
-bad('filter: now()', $f . q{'dia < now()')});
-bad('filter: a system column', $f . q{'xmin::text <> ''0''')});
-bad('filter: another table', $f . q{'movimentacao_estoque.ativo')});
-bad('filter: a parameter', $f . q{'ativo = $1')});
-bad('filter: not boolean', $f . q{'qtd')}, '42804');
-bad('filter: NULL literal', $f . q{'NULL')}, '42804');
-bad('filter: empty', $f . q{'')}, '42601');
-bad('filter: blanks', $f . q{E' \t\n ')}, '42601');
-bad('filter: only a comment', $f . q{'/* nothing */')}, '42601');
-bad('filter: unterminated comment', $f . q{'ativo /* ; DROP TABLE alvo')}, '42601');
-bad('filter: unterminated dollar quote', $f . q{'ativo AND $q$ ) OR true')}, '42601');
-bad('filter: unterminated string', $f . q{'status = ''x')}, '42601');
-bad('filter: invalid unicode escape', $f . q{'status = U&''\0000''')});
-bad('filter: unknown column', $f . q{'nao_existe')}, '42703');
-bad('filter: unicode column', $f . q{'"☃" IS NULL')}, '42703');
+	$f . q{'true) OR (SELECT pg_sleep(1)) IS NULL OR (true')}, '42601', $valid);
+bad('filter: statement separator and DROP', $f . q{'ativo; DROP TABLE alvo; --')}, '42601', $valid);
+bad('filter: closing parenthesis and UNION', $f . q{'ativo) UNION SELECT 1 --')}, '42601', $valid);
+bad('filter: UNION', $f . q{'ativo UNION SELECT true')}, '42601', $valid);
+bad('filter: FROM clause', $f . q{'ativo FROM pg_class')}, '42601', $valid);
+bad('filter: ORDER BY', $f . q{'ativo ORDER BY 1')}, '42601', $valid);
+bad('filter: INTO', $f . q{'ativo INTO x')}, '42601', $valid);
+bad('filter: two expressions', $f . q{'ativo, ativo')}, '42601', $valid);
+bad('filter: an alias', $f . q{'ativo AS x')}, '42601', $valid);
+bad('filter: a subquery', $f . q{'(SELECT true)')}, '0A000', $valid);
+bad('filter: EXISTS over a table', $f . q{'EXISTS (SELECT 1 FROM movimentacao_estoque)')}, '0A000', $valid);
+bad('filter: an aggregate', $f . q{'count(*) > 0')}, '42803', $valid);
+bad('filter: a set-returning function', $f . q{'generate_series(1, 2) > 0')}, '0A000', $valid);
+bad('filter: a volatile function', $f . q{'pg_terminate_backend(pg_backend_pid())')}, '22023', $valid);
+bad('filter: pg_sleep', $f . q{'pg_sleep(1) IS NULL')}, '22023', $valid);
+bad('filter: now()', $f . q{'dia < now()')}, '22023', $valid);
+bad('filter: a system column', $f . q{'xmin::text <> ''0''')}, '42P10', $valid);
+bad('filter: another table', $f . q{'movimentacao_estoque.ativo')}, '42P01', $valid);
+bad('filter: a parameter', $f . q{'ativo = $1')}, '42P02', $valid);
+bad('filter: not boolean', $f . q{'qtd')}, '42804', $valid);
+bad('filter: NULL literal', $f . q{'NULL')}, '42804', $valid);
+bad('filter: empty', $f . q{'')}, '42601', $valid);
+bad('filter: blanks', $f . q{E' \t\n ')}, '42601', $valid);
+bad('filter: only a comment', $f . q{'/* nothing */')}, '42601', $valid);
+bad('filter: unterminated comment', $f . q{'ativo /* ; DROP TABLE alvo')}, '42601', $valid);
+bad('filter: unterminated dollar quote', $f . q{'ativo AND $q$ ) OR true')}, '42601', $valid);
+bad('filter: unterminated string', $f . q{'status = ''x')}, '42601', $valid);
+bad('filter: invalid unicode escape', $f . q{'status = U&''\0000''')}, '42601', $valid);
+bad('filter: unknown column', $f . q{'nao_existe')}, '42703', $valid);
+bad('filter: unicode column', $f . q{'"☃" IS NULL')}, '42703', $valid);
 bad('filter: 1 MB of nested parentheses',
-	$f . q{repeat('(', 524288) || 'ativo' || repeat(')', 524288))});
-bad('filter: 1 MB identifier', $f . $mb . ')', '42703');
+	$f . q{repeat('(', 524288) || 'ativo' || repeat(')', 524288))}, '42601', $valid);
+bad('filter: 1 MB identifier', $f . $mb . ')', '42703', $valid);
 
 # ---------------------------------------------------------------- other attach functions
 
@@ -329,26 +356,26 @@ bad('attach_unificacao: NULL tabela', "$au(NULL)", '22004');
 bad('attach_unificacao: same table twice', "$au('unificacao_codigos')", '42710');
 bad('attach_unificacao: unknown origem', "$au('alvo', 'nao_existe', 'status', 'true')", '42703');
 bad('attach_unificacao: unknown destino', "$au('alvo', 'cod_produto', $mb, 'true')", '42703');
-bad('attach_unificacao: NULL origem', "$au('alvo', NULL, 'status', 'true')");
+bad('attach_unificacao: NULL origem', "$au('alvo', NULL, 'status', 'true')", '22004');
 bad('attach_unificacao: SQL in filter', "$au('alvo', 'cod_produto', 'status', 'ativo; DROP TABLE alvo')",
-	'42601');
+	'42601', $valid);
 bad('attach_unificacao: filter escaping the expression',
-	"$au('alvo', 'cod_produto', 'status', 'true) OR (SELECT pg_sleep(1)) IS NULL OR (true')", '42601');
-bad('attach_unificacao: non-boolean filter', "$au('alvo', 'cod_produto', 'status', 'qtd')", '42804');
+	"$au('alvo', 'cod_produto', 'status', 'true) OR (SELECT pg_sleep(1)) IS NULL OR (true')", '42601', $valid);
+bad('attach_unificacao: non-boolean filter', "$au('alvo', 'cod_produto', 'status', 'qtd')", '42804', $valid);
 
 my $ap = 'SELECT estoque_cache_attach_produtos';
 bad('attach_produtos: NULL tabela', "$ap(NULL)", '22004');
 bad('attach_produtos: same table twice', "$ap('cadastro_produto')", '42710');
 bad('attach_produtos: unknown codigo', "$ap('alvo', 'nao_existe', 'status')", '42703');
 bad('attach_produtos: unknown nome', "$ap('alvo', 'cod_produto', 'nao existe')", '42703');
-bad('attach_produtos: NULL nome', "$ap('alvo', 'cod_produto', NULL)");
+bad('attach_produtos: NULL nome', "$ap('alvo', 'cod_produto', NULL)", '22004');
 
 # ---------------------------------------------------------------- detach, fold, configurar, rebuild
 
-bad('detach: NULL', 'SELECT estoque_cache_detach(NULL)');
+bad('detach: NULL', 'SELECT estoque_cache_detach(NULL)', '22004');
 bad('detach: a table that is not attached', q{SELECT estoque_cache_detach('alvo')}, '42704');
 bad('detach: unknown table', q{SELECT estoque_cache_detach('nao_existe')}, '42P01');
-bad('detach: empty name', q{SELECT estoque_cache_detach('')});
+bad('detach: empty name', q{SELECT estoque_cache_detach('')}, '42602');
 bad('detach: an internal table', q{SELECT estoque_cache_detach('estoque_cache.saldo')}, '42704');
 
 bad('fold: zero', 'SELECT estoque_cache_fold(0)', '22023');
@@ -382,48 +409,54 @@ bad('projecao: dias huge', "$pj('4310001', 2147483647)", '22023');
 bad('projecao: data_base infinity', qq{$pj('4310001', 29, 'infinity')}, '22023');
 bad('projecao: data_base -infinity', qq{$pj('4310001', 29, '-infinity')}, '22023');
 bad('projecao: data_base not a date', qq{$pj('4310001', 29, 'amanhã')}, '22007');
-# Near the ends of the date range: an error, or only valid dates.
-for my $base ('5874897-12-30', '4713-01-01 BC')
-{
-	my $sql = "SELECT count(*) FROM estoque_cache_projecao('4310001', 3, '$base') AS p";
-	my ($state, $stderr) = call($sql, 0);
-	if ($state ne '')
-	{
-		unlike($state, qr/^(XX|58)/, "projecao: data_base $base: fails cleanly ($state)")
-		  or diag($stderr);
-	}
-	else
-	{
-		# every date it returns must be a valid date (read back from its text)
-		($state, $stderr) = call("$sql WHERE p.data::text::date IS NOT NULL", 0);
-		is($state, '', "projecao: data_base $base: answers only valid dates")
-		  or diag(substr($stderr, 0, 300));
-	}
-}
-odd('projecao: NULL produto', "$pj(NULL)");
-odd('projecao: empty produto', "$pj('')");
-odd('projecao: 1 MB produto', "$pj($mb)");
-odd('projecao: 1 MB of digits', "$pj(repeat('9', 1048576))");
+# Near the ends of the date range: three days from the last valid date run
+# past it (an error, with a hint); three days from the first one are valid.
+bad('projecao: data_base 5874897-12-30',
+	q{SELECT count(*) FROM estoque_cache_projecao('4310001', 3, '5874897-12-30')}, '22008');
+odd('projecao: data_base 4713-01-01 BC',
+	q{SELECT string_agg(data::text, ',' ORDER BY dia) FROM estoque_cache_projecao('4310001', 3, '4713-01-01 BC')},
+	'4713-01-01 BC,4713-01-02 BC,4713-01-03 BC');
 
+# Unknown codes of any shape are groups of one with nothing (SPEC 4): the
+# projection has its 29 rows, the detail is NULL, the principal is the code
+# itself, verify and refresh find nothing.
+odd('projecao: NULL produto', "$pj(NULL)", undef, '22004');
+odd('projecao: empty produto', "$pj('')", '29');
+odd('projecao: 1 MB produto', "$pj($mb)", '29');
+odd('projecao: 1 MB of digits', "$pj(repeat('9', 1048576))", '29');
+
+odd('estoque_cache_produto: NULL', 'SELECT estoque_cache_produto(NULL) IS NULL', 't');
+odd('estoque_cache_principal: NULL', 'SELECT estoque_cache_principal(NULL) IS NULL', 't');
+odd('estoque_cache_codigos: NULL', 'SELECT estoque_cache_codigos(NULL) IS NULL', 't');
+for my $c (
+	[ 'empty', q{''} ],
+	[ '1 MB', $mb ],
+	[ '1 MB of digits', q{repeat('9', 1048576)} ],
+	[ 'unicode', q{E'\\u2603\\u00e7'} ],
+	[ 'SQL', q{'''; DROP TABLE alvo; --'} ])
+{
+	my ($what, $code) = @$c;
+	odd("estoque_cache_produto: $what", "SELECT estoque_cache_produto($code) IS NULL", 't');
+	odd("estoque_cache_principal: $what", "SELECT estoque_cache_principal($code) = $code", 't');
+	odd("estoque_cache_codigos: $what", "SELECT estoque_cache_codigos($code) = ARRAY[$code]", 't');
+}
 for my $fn (qw(estoque_cache_produto estoque_cache_principal estoque_cache_codigos))
 {
-	odd("$fn: NULL", "SELECT $fn(NULL)");
-	odd("$fn: empty", "SELECT $fn('')");
-	odd("$fn: 1 MB", "SELECT $fn($mb) IS NULL");
-	odd("$fn: 1 MB of digits", "SELECT $fn(repeat('9', 1048576)) IS NULL");
-	odd("$fn: unicode", "SELECT $fn(E'\\u2603\\u00e7')");
-	odd("$fn: SQL", qq{SELECT $fn('''; DROP TABLE alvo; --')});
 	bad("$fn: wrong type", "SELECT $fn(ARRAY[1])", '42883');
 }
-odd('saldo_produto: 1 MB', "SELECT count(*) FROM estoque_cache_saldo_produto($mb)");
-odd('saldo_produto: SQL', q{SELECT count(*) FROM estoque_cache_saldo_produto('x'' OR true --')});
+odd('saldo_produto: 1 MB', "SELECT count(*) FROM estoque_cache_saldo_produto($mb)", '0');
+odd('saldo_produto: SQL', q{SELECT count(*) FROM estoque_cache_saldo_produto('x'' OR true --')}, '0');
 
-odd('verify: empty produto', q{SELECT count(*) FROM estoque_cache_verify('')});
-odd('verify: 1 MB of digits', q{SELECT count(*) FROM estoque_cache_verify(repeat('9', 1048576))});
-odd('verify: SQL', q{SELECT count(*) FROM estoque_cache_verify('x'' OR true --')});
-odd('refresh: empty produto', q{SELECT estoque_cache_refresh('')});
-odd('refresh: 1 MB', "SELECT estoque_cache_refresh($mb)");
-odd('refresh: 1 MB of digits', q{SELECT estoque_cache_refresh(repeat('9', 1048576))});
+odd('verify: empty produto', q{SELECT count(*) FROM estoque_cache_verify('')}, '0');
+odd('verify: 1 MB of digits', q{SELECT count(*) FROM estoque_cache_verify(repeat('9', 1048576))}, '0');
+odd('verify: SQL', q{SELECT count(*) FROM estoque_cache_verify('x'' OR true --')}, '0');
+odd('refresh: empty produto', q{SELECT estoque_cache_refresh('')}, '0');
+odd('refresh: 1 MB', "SELECT estoque_cache_refresh($mb)", '0');
+{
+	local $TODO = 'refresh of an all-digit code too long for numeric fails with 22003 '
+	  . '(numeric overflow) instead of finding nothing to fix';
+	odd('refresh: 1 MB of digits', q{SELECT estoque_cache_refresh(repeat('9', 1048576))}, '0');
+}
 
 # ---------------------------------------------------------------- odd filters that are valid
 
@@ -439,8 +472,15 @@ $node->safe_psql(
 	       VALUES ('AL1', 2, true, 'ok'), ('AL1', 3, true, 'AB''C'), ('AL1', 4, false, 'ok')});
 is($node->safe_psql($db, q{SELECT saldo_atual FROM estoque_cache_saldo_produto('AL1')}),
 	'2', 'that filter selects the right rows');
+# (and the oracle alvo's rows that count, for as long as it is attached)
+$node->safe_psql($db,
+	"CREATE OR REPLACE VIEW oraculo.linhas_extras (codigo, fonte, data, q) AS $extras
+	 UNION ALL
+	 SELECT cod_produto, 'movimentacao', NULL, qtd FROM alvo WHERE ativo AND status <> 'AB''C'");
 ec_verify_empty($node, $db, 'with the commented filter');
 $node->safe_psql($db, q{SELECT estoque_cache_detach('alvo')});
+$node->safe_psql($db,
+	"CREATE OR REPLACE VIEW oraculo.linhas_extras (codigo, fonte, data, q) AS $extras");
 
 # ---------------------------------------------------------------- the end
 

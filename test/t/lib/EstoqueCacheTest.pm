@@ -5,6 +5,13 @@
 # attaching the application's tables, the checks that end every test (the
 # cache is exact, the server log shows no crash) and running SQL that is
 # expected to fail while keeping its SQLSTATE.
+#
+# "Exact" is checked two ways: estoque_cache_verify() (the extension's own
+# repair query finds nothing to fix) and the oracle of test/lib/oraculo.sql,
+# written from the specification alone in plain SQL, which recomputes every
+# column of estoque_cache_saldo from the application's tables, the rupture
+# columns included.  ec_attach_all loads the oracle; ec_verify_empty then
+# checks both.
 
 package EstoqueCacheTest;
 
@@ -23,6 +30,7 @@ our @EXPORT = qw(
   ec_src ec_node ec_load_sample ec_attach_all ec_verify_rows ec_verify_empty
   ec_log_has_no_crash ec_sql_error ec_status ec_wait_deltas_folded
   ec_pgbench_writer_script ec_log_offset ec_ensure_running
+  ec_oracle_load ec_oracle_diff ec_oracle_empty ec_log_rows
 );
 
 # Root of the source tree: $ENV{ESTOQUE_CACHE_SRC} when the runner sets it,
@@ -103,7 +111,61 @@ sub ec_attach_all
 		SELECT estoque_cache_attach_unificacao('unificacao_codigos');
 		SELECT estoque_cache_attach_produtos('cadastro_produto');
 	});
+	ec_oracle_load($node, $db);
 	return;
+}
+
+# Loads the oracle (schema oraculo, test/lib/oraculo.sql) into $db, whose
+# application tables must exist.
+sub ec_oracle_load
+{
+	my ($node, $db) = @_;
+	my $script = ec_src() . '/test/lib/oraculo.sql';
+	my @cmd = ('psql', '-X', '-q', '-v', 'ON_ERROR_STOP=1', '-c', 'SET client_min_messages = warning',
+		'-f', $script, '-d', $node->connstr($db));
+	my ($stdout, $stderr);
+	IPC::Run::run(\@cmd, '>', \$stdout, '2>', \$stderr)
+	  or BAIL_OUT("loading the oracle failed: $stderr");
+	return;
+}
+
+# The rows of estoque_cache_saldo that differ from the oracle, one
+# "code|problem|view row|expected row" line each (empty when the view is
+# right).  %opt: hoje, horizonte, janela, minimo (SQL literals) override D0
+# and the settings; prefix => SQL run first in the same session.
+sub ec_oracle_diff
+{
+	my ($node, $db, %opt) = @_;
+	my @args = map { defined $opt{$_} ? "$_ => $opt{$_}" : () } qw(hoje horizonte janela minimo);
+	my $sql = ($opt{prefix} // '')
+	  . 'SELECT cod_produto, problema, na_view, esperado FROM oraculo.diferencas('
+	  . join(', ', @args)
+	  . ') ORDER BY 1';
+	return $node->safe_psql($db, $sql);
+}
+
+# Test: the view equals the oracle (shows the first differences when not).
+sub ec_oracle_empty
+{
+	my ($node, $db, $name, %opt) = @_;
+	local $Test::Builder::Level = $Test::Builder::Level + 1;
+	my @lines = grep { $_ ne '' } split /\n/, ec_oracle_diff($node, $db, %opt);
+	my $ok = is(scalar(@lines), 0, "$name: estoque_cache_saldo equals the oracle");
+	diag("differences (first 10):\n" . join("\n", @lines[ 0 .. ($#lines < 9 ? $#lines : 9) ]))
+	  unless $ok;
+	return $ok;
+}
+
+# The log's row count (estoque_cache.log.linhas) of the latest operation of
+# a kind (attach, detach, rebuild, refresh, verify, fold, configurar), and
+# optionally with a given argumento.
+sub ec_log_rows
+{
+	my ($node, $db, $operacao, $argumento) = @_;
+	my $where = "operacao = '$operacao'";
+	$where .= " AND argumento = '$argumento'" if defined $argumento;
+	return $node->safe_psql($db,
+		"SELECT coalesce(linhas::text, 'NULL') FROM estoque_cache.log WHERE $where ORDER BY id DESC LIMIT 1");
 }
 
 # The rows estoque_cache_verify() returns, one "cod|campo|cache|fontes" line each.
@@ -115,16 +177,23 @@ sub ec_verify_rows
 		"SELECT cod_produto, campo, no_cache, nas_fontes FROM estoque_cache_verify($arg)");
 }
 
-# Test: estoque_cache_verify() returns no rows (shows them when it does).
+# Test: estoque_cache_verify() returns no rows (shows them when it does) and,
+# when the oracle is loaded in $db (schema oraculo) and %opt has no
+# oracle => 0, the view equals the oracle.
 sub ec_verify_empty
 {
-	my ($node, $db, $name) = @_;
+	my ($node, $db, $name, %opt) = @_;
 	local $Test::Builder::Level = $Test::Builder::Level + 1;
 	my $rows = ec_verify_rows($node, $db);
 	my @lines = grep { $_ ne '' } split /\n/, $rows;
 	my $ok = is(scalar(@lines), 0, "$name: estoque_cache_verify() returns no rows");
 	diag("verify rows (first 20):\n" . join("\n", @lines[ 0 .. ($#lines < 19 ? $#lines : 19) ]))
 	  unless $ok;
+	if ((!defined $opt{oracle} || $opt{oracle})
+		&& $node->safe_psql($db, q{SELECT to_regnamespace('oraculo') IS NOT NULL}) eq 't')
+	{
+		$ok = ec_oracle_empty($node, $db, $name) && $ok;
+	}
 	return $ok;
 }
 
