@@ -57,6 +57,26 @@ COLUNAS = """cod_produto, nome_produto, codigos, saldo_atual, qtd_carteira,
              qtd_pre_separacao, qtd_separacao, saldo_disponivel,
              previsao_ruptura_7d, data_ruptura, status_ruptura, atualizado_em"""
 
+# One page of the list (filtered by status and, optionally, a LIKE pattern over
+# names and codes), with the count of every status and the filtered total: the
+# list is read once. Without a row on the page it still returns one row, with
+# the counts and NULL columns.
+LISTA = (
+    "WITH s AS MATERIALIZED (SELECT " + COLUNAS + " FROM estoque_cache_saldo),"
+    " f AS NOT MATERIALIZED ("
+    "   SELECT * FROM s"
+    "    WHERE (%(status)s = '' OR status_ruptura = %(status)s)"
+    "      AND (%(padrao)s::text IS NULL"
+    "           OR nome_produto ILIKE %(padrao)s"
+    "           OR EXISTS (SELECT FROM unnest(codigos) AS c WHERE c LIKE %(padrao)s)))"
+    " SELECT (SELECT coalesce(jsonb_object_agg(status_ruptura, n), '{}')"
+    "           FROM (SELECT status_ruptura, count(*) AS n FROM s GROUP BY 1) AS x)"
+    "        AS contagem,"
+    "        (SELECT count(*) FROM f) AS total, p.*"
+    "   FROM (VALUES (1)) AS um (x)"
+    "   LEFT JOIN LATERAL (SELECT * FROM f ORDER BY " + ORDEM +
+    "                       LIMIT %(limite)s OFFSET %(salto)s) AS p ON true")
+
 # Connection failures carry no SQLSTATE from the server; libpq's class 08
 # codes say what happened.
 SQLSTATE_SEM_CONEXAO = "08001"    # sqlclient_unable_to_establish_sqlconnection
@@ -318,10 +338,7 @@ def lista():
     aberto = request.args.get("produto", "").strip()
 
     cur = _leitura()
-    cur.execute("SELECT status_ruptura, count(*) FROM estoque_cache_saldo GROUP BY 1")
-    contagem = dict(cur.fetchall())
-    total_geral = sum(contagem.values())
-
+    linhas = []
     encontrado_por_codigo = False
     if busca:
         # a member code finds its group, read by index
@@ -329,34 +346,25 @@ def lista():
                     " WHERE %s = '' OR status_ruptura = %s",
                     (busca, status, status))
         linhas = _linhas(cur)
-        if linhas:
-            encontrado_por_codigo = True
-            total = len(linhas)
-            if not aberto:
-                aberto = linhas[0]["cod_produto"]
-        else:
-            # otherwise part of a name or of a code
-            cur.execute("SELECT " + COLUNAS + ", count(*) OVER () AS total"
-                        " FROM estoque_cache_saldo"
-                        " WHERE (%(status)s = '' OR status_ruptura = %(status)s)"
-                        "   AND (nome_produto ILIKE %(padrao)s"
-                        "        OR EXISTS (SELECT 1 FROM unnest(codigos) AS c"
-                        "                   WHERE c LIKE %(padrao)s))"
-                        " ORDER BY " + ORDEM +
-                        " LIMIT %(limite)s OFFSET %(salto)s",
-                        {"status": status, "padrao": _like(busca), "limite": por_pagina,
-                         "salto": (pagina - 1) * por_pagina})
-            linhas = _linhas(cur)
-            total = linhas[0]["total"] if linhas else 0
+        encontrado_por_codigo = bool(linhas)
+        if encontrado_por_codigo and not aberto:
+            aberto = linhas[0]["cod_produto"]
+
+    # The counts per status and the page, from one read of the list; a search
+    # that is not a member code looks for part of a name or of a code.
+    cur.execute(LISTA, {
+        "status": status,
+        "padrao": _like(busca) if busca and not encontrado_por_codigo else None,
+        "limite": 0 if encontrado_por_codigo else por_pagina,
+        "salto": (pagina - 1) * por_pagina})
+    resultado = _linhas(cur)
+    contagem = resultado[0]["contagem"]
+    total_geral = sum(contagem.values())
+    if encontrado_por_codigo:
+        total = len(linhas)
     else:
-        total = contagem.get(status, 0) if status else total_geral
-        cur.execute("SELECT " + COLUNAS + " FROM estoque_cache_saldo"
-                    " WHERE %(status)s = '' OR status_ruptura = %(status)s"
-                    " ORDER BY " + ORDEM +
-                    " LIMIT %(limite)s OFFSET %(salto)s",
-                    {"status": status, "limite": por_pagina,
-                     "salto": (pagina - 1) * por_pagina})
-        linhas = _linhas(cur)
+        total = resultado[0]["total"]
+        linhas = [r for r in resultado if r["cod_produto"] is not None]
 
     # a group opened from the URL shows even when it is on another page
     if aberto:
@@ -479,7 +487,7 @@ PAGINA = """<!doctype html>
 </table>
 {% if paginas > 1 %}
 <div class="paginas">
-  {% if pagina > 1 %}<a href="{{ link(pagina=pagina - 1) }}" rel="prev">‹ anterior</a>{% endif %}
+  {% if pagina > 1 %}<a href="{{ link(pagina=[pagina - 1, paginas]|min) }}" rel="prev">‹ anterior</a>{% endif %}
   <span>página {{ pagina }} de {{ paginas }} ({{ total }} grupos)</span>
   {% if pagina < paginas %}<a href="{{ link(pagina=pagina + 1) }}" rel="next">próxima ›</a>{% endif %}
 </div>
