@@ -108,12 +108,13 @@ class _Conexoes:
         self.lock = threading.Lock()
 
     def pegar(self):
+        """A connection, and whether it was kept from an earlier request."""
         with self.lock:
             while self.livres:
                 conn = self.livres.pop()
                 if not conn.closed:
-                    return conn
-        return psycopg2.connect(**self.opcoes)
+                    return conn, True
+        return psycopg2.connect(**self.opcoes), False
 
     def devolver(self, conn):
         if not conn.closed:
@@ -121,7 +122,8 @@ class _Conexoes:
                 conn.rollback()    # whatever the route did not commit
             except psycopg2.Error:
                 pass
-        if not conn.closed and conn.info.transaction_status == psycopg2.extensions.TRANSACTION_STATUS_IDLE:
+        ocioso = psycopg2.extensions.TRANSACTION_STATUS_IDLE
+        if not conn.closed and conn.info.transaction_status == ocioso:
             with self.lock:
                 if len(self.livres) < self.maximo:
                     self.livres.append(conn)
@@ -154,27 +156,36 @@ def conexoes(app=None):
     return c
 
 
-def _conexao():
-    """This request's connection."""
+def _cursor(primeiro):
+    """A cursor on this request's connection. The first call of a request
+    takes a connection and begins its transaction with the statement
+    `primeiro`; a kept connection that the server closed meanwhile (a restart,
+    an idle timeout) is replaced by a new one."""
     conn = g.get("_estoque_cache_conn")
-    if conn is None:
+    if conn is not None:
+        return conn.cursor()
+    c = conexoes()
+    while True:
         try:
-            conn = conexoes().pegar()
+            conn, guardada = c.pegar()
         except psycopg2.OperationalError as e:
             raise ErroConexao(SQLSTATE_SEM_CONEXAO, str(e)) from e
-        g._estoque_cache_conn = conn
-    return conn
+        g._estoque_cache_conn = conn    # given back at the end of the request
+        try:
+            cur = conn.cursor()
+            cur.execute(primeiro)
+            return cur
+        except psycopg2.OperationalError:
+            if not (guardada and conn.closed):
+                raise
+            del g._estoque_cache_conn
+            conn.close()
 
 
 def _leitura():
     """A cursor in a read-only transaction: every query of the request
     sees the same snapshot."""
-    conn = _conexao()
-    cur = conn.cursor()
-    if not g.get("_estoque_cache_leitura"):
-        cur.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
-        g._estoque_cache_leitura = True
-    return cur
+    return _cursor("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
 
 
 @bp.teardown_request
@@ -218,6 +229,8 @@ def _erro_banco(e):
 @bp.get("/api/produto/<path:codigo>")
 def api_produto(codigo):
     """The group of any member code, as estoque_cache_produto() gives it."""
+    if "\0" in codigo:    # no text value holds it, so no code either
+        return _erro(404, "produto não encontrado", cod_produto=codigo)
     cur = _leitura()
     # jsonb as text: numerics reach the client exactly as the server wrote them
     cur.execute("SELECT estoque_cache_produto(%s)::text", (codigo,))
@@ -253,21 +266,20 @@ def atualizar_cache():
         # codes may come as JSON numbers (the links table keeps integers)
         if isinstance(codigo, int) and not isinstance(codigo, bool):
             codigo = str(codigo)
-        if not isinstance(codigo, str) or not codigo.strip():
+        if not isinstance(codigo, str) or not codigo.strip() or "\0" in codigo:
             return _erro(400, "cod_produto ausente ou inválido")
     else:
         return _erro(400, "tipo desconhecido: use \"completo\" ou \"produto\"",
                      tipo=tipo if isinstance(tipo, (str, int, float)) else None)
 
-    conn = _conexao()
-    cur = conn.cursor()
+    # the rebuild reports progress as NOTICEs; nobody reads them here
+    cur = _cursor("SET LOCAL client_min_messages = warning")
+    conn = cur.connection
     cur.execute("SELECT has_function_privilege(%s::regprocedure, 'EXECUTE')", (funcao,))
     if not cur.fetchone()[0]:
         conn.rollback()
         return _erro(403, "o papel do banco de dados não pode executar " + funcao,
                      funcao=funcao)
-    # the rebuild reports progress as NOTICEs; nobody reads them here
-    cur.execute("SET LOCAL client_min_messages = warning")
     if codigo is None:
         cur.execute("SELECT estoque_cache_rebuild()::text")
         resumo = cur.fetchone()[0]
@@ -334,8 +346,9 @@ def lista():
     status = request.args.get("status", "")
     if status not in STATUS:
         status = ""
-    busca = request.args.get("q", "").strip()
-    aberto = request.args.get("produto", "").strip()
+    # (no text value holds a NUL character: drop them)
+    busca = request.args.get("q", "").replace("\0", "").strip()
+    aberto = request.args.get("produto", "").replace("\0", "").strip()
 
     cur = _leitura()
     linhas = []

@@ -140,7 +140,8 @@ class Rotas(unittest.TestCase):
         self.assertEqual(sorted(c for c, _, _ in linhas), sorted(nomes))
 
     def test_busca_sem_resultado_e_parametros_ruins(self):
-        r = self.cliente.get(BASE, query_string={"q": "%_\\' nada", "pagina": "x",
+        r = self.cliente.get(BASE, query_string={"q": "%_\\' na\0da", "produto": "\0",
+                                                 "pagina": "x",
                                                  "status": "<b>", "por_pagina": "-3"})
         self.assertEqual(r.status_code, 200)
         html = r.get_data(as_text=True)
@@ -181,8 +182,9 @@ class Rotas(unittest.TestCase):
         self.assertEqual(len(corpo["projecao_29_dias"]), 29)
 
     def test_api_produto_desconhecido(self):
-        for codigo in ("NAO-EXISTE", "0004310001", "a/b", "' OR 1=1 --"):
-            r = self.cliente.get(BASE + "/api/produto/" + codigo.replace("/", "%2F"))
+        for codigo in ("NAO-EXISTE", "0004310001", "a/b", "' OR 1=1 --", "a\0b"):
+            r = self.cliente.get(BASE + "/api/produto/"
+                                 + codigo.replace("/", "%2F").replace("\0", "%00"))
             corpo = self.assertErroJson(r, 404)
             self.assertEqual(corpo.get("cod_produto"), codigo)
 
@@ -218,6 +220,7 @@ class Rotas(unittest.TestCase):
             ("código vazio", {"json": {"tipo": "produto", "cod_produto": "  "}}),
             ("código booleano", {"json": {"tipo": "produto", "cod_produto": True}}),
             ("código lista", {"json": {"tipo": "produto", "cod_produto": ["1"]}}),
+            ("código com NUL", {"json": {"tipo": "produto", "cod_produto": "43\u000010"}}),
         ]
         for nome, kw in casos:
             with self.subTest(nome):
@@ -317,6 +320,26 @@ class Rotas(unittest.TestCase):
         self.assertEqual(sql("SELECT count(*) FROM pg_stat_activity WHERE application_name = %s",
                              (nome,))[0][0], 1, "one pooled connection served every request")
         app.extensions["estoque_cache"].fechar()
+
+    def test_conexao_guardada_que_caiu(self):
+        nome = "regress_flask_reconexao"
+        app = create_app(DSN + " application_name=" + nome)
+        cliente = app.test_client()
+        self.assertEqual(cliente.get(BASE + "/status-cache").status_code, 200)
+        # the server ends the kept connection (as a restart would)
+        self.assertEqual(sql("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
+                             " WHERE application_name = %s", (nome,))[0][0], 1)
+        for url in (BASE, BASE + "/status-cache"):
+            self.assertEqual(cliente.get(url).status_code, 200, url)
+        admin = create_app(DSN + " user=" + ADMIN + " application_name=" + nome)
+        cliente = admin.test_client()
+        self.assertEqual(cliente.get(BASE + "/status-cache").status_code, 200)
+        sql("SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+            " WHERE application_name = %s", (nome,))
+        r = self.post(cliente, {"tipo": "produto", "cod_produto": self.membro})
+        self.assertEqual(r.status_code, 200, r.data)
+        app.extensions["estoque_cache"].fechar()
+        admin.extensions["estoque_cache"].fechar()
 
 
 if __name__ == "__main__":
