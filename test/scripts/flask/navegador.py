@@ -104,7 +104,7 @@ def navegar(query, nome):
     log = os.path.join(os.environ.get("TMPDIR", "/tmp"), "chromium-%s.log" % nome)
     env = dict(os.environ, HOME=perfil, TMPDIR=perfil)
     with open(log, "w") as err:
-        # its own process group, so that every helper it starts can be stopped
+        # its own process group, so that every process it starts can be stopped
         proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=err, env=env,
                                 start_new_session=True)
         try:
