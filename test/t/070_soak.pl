@@ -44,6 +44,10 @@ $node->safe_psql(
 		id bigserial PRIMARY KEY, cod_produto text, qtd numeric(12, 2), ativo boolean DEFAULT true);
 	SELECT estoque_cache_attach('movimentacao', 'movimentacao_extra', quantidade => 'qtd');
 	CREATE EXTENSION pg_stat_statements;
+	-- the oracle counts the extra movements too (default filter: ativo)
+	CREATE OR REPLACE VIEW oraculo.linhas_extras (codigo, fonte, data, q) AS
+	SELECT cod_produto, 'movimentacao'::text, NULL::date, qtd::numeric
+	  FROM movimentacao_extra WHERE ativo;
 });
 ec_verify_empty($node, $db, 'before the soak');
 
