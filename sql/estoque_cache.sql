@@ -31,7 +31,9 @@ CREATE TABLE estoque_cache.anexo (
     nome        text,               -- name column (produtos)
     filtro      text,               -- canonical (deparsed) boolean filter
     anexado_em  timestamptz NOT NULL DEFAULT pg_catalog.now(),
-    anexado_por name NOT NULL DEFAULT session_user
+    anexado_por name NOT NULL DEFAULT session_user,
+    gatilhos_ativos boolean NOT NULL DEFAULT true,  -- as last seen (revisar_anexo)
+    assinatura  text                -- what it depends on in its table (assinatura())
 );
 CREATE SEQUENCE estoque_cache.anexo_id_seq OWNED BY estoque_cache.anexo.anexo_id;
 ALTER TABLE estoque_cache.anexo
@@ -122,6 +124,25 @@ CREATE TABLE estoque_cache.nome (
     PRIMARY KEY (codigo, anexo_id)
 );
 
+/*
+ * Attachments of tables that were dropped, by the table's qualified name:
+ * when a table of that name is created again (pg_restore --clean -t drops a
+ * table and creates it without its triggers), it is attached again with the
+ * same definition before its rows arrive (ao_mudar_tabela).
+ */
+CREATE TABLE estoque_cache.anexo_removido (
+    nome_tabela text PRIMARY KEY,   -- schema-qualified, quoted
+    anexo_id    integer NOT NULL,
+    fonte       text NOT NULL,
+    produto     text NOT NULL,
+    quantidade  text,
+    data        text,
+    destino     text,
+    nome        text,
+    filtro      text,
+    removido_em timestamptz NOT NULL DEFAULT pg_catalog.now()
+);
+
 /* Operations log. */
 CREATE TABLE estoque_cache.log (
     id        bigserial PRIMARY KEY,
@@ -135,19 +156,17 @@ CREATE TABLE estoque_cache.log (
 );
 
 /*
- * pg_dump keeps the attachments, the settings and the cache itself (taken in
- * the same snapshot as the sources, so a restored cache is exact).
+ * pg_dump keeps the settings.  The operations log is this database's own
+ * history (a restored database starts its own, beginning with the restore's
+ * registrations).  The attachments travel
+ * with their tables, in their triggers' arguments (criar_gatilhos), and the
+ * cache itself is derived: a restore registers each attachment again when it
+ * creates the table's triggers and computes its contribution from the rows
+ * restored (registrar_de_gatilho), so no order of data and triggers, no
+ * table left out and no data-only restore can empty, double or orphan
+ * anything.
  */
-SELECT pg_catalog.pg_extension_config_dump('estoque_cache.anexo', '');
-SELECT pg_catalog.pg_extension_config_dump('estoque_cache.anexo_id_seq', '');
 SELECT pg_catalog.pg_extension_config_dump('estoque_cache.configuracao', '');
-SELECT pg_catalog.pg_extension_config_dump('estoque_cache.saldo', '');
-SELECT pg_catalog.pg_extension_config_dump('estoque_cache.delta', '');
-SELECT pg_catalog.pg_extension_config_dump('estoque_cache.aresta', '');
-SELECT pg_catalog.pg_extension_config_dump('estoque_cache.grupo', '');
-SELECT pg_catalog.pg_extension_config_dump('estoque_cache.nome', '');
-SELECT pg_catalog.pg_extension_config_dump('estoque_cache.log', '');
-SELECT pg_catalog.pg_extension_config_dump('estoque_cache.log_id_seq', '');
 
 /* ------------------------------------------------------------------------
  * C functions
@@ -706,32 +725,53 @@ BEGIN
 END;
 $$;
 
-/* Create the four triggers of an attached table. */
-CREATE FUNCTION estoque_cache.criar_gatilhos(p_anexo integer, tabela regclass, funcao text)
+/*
+ * Create the triggers of an attached table.  Their arguments are the
+ * attachment's definition (id, fonte, produto, quantidade, data, destino,
+ * nome, filtro; '' for none), so that a table restored from a dump brings
+ * its attachment with it (registrar_de_gatilho); the triggers themselves find
+ * the attachment by their table.  Their names start with `prefixo`:
+ * estoque_cache_, or estoque_cache_reanexo_ for the triggers of a table
+ * attached again when it was created (reanexar), which the restored ones
+ * replace if they come.
+ */
+CREATE FUNCTION estoque_cache.criar_gatilhos(p_anexo integer, tabela regclass, funcao text,
+                                             prefixo text DEFAULT 'estoque_cache_')
     RETURNS void
     LANGUAGE plpgsql
     SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
     alvo text := estoque_cache.nome_qualificado(tabela);
+    anx estoque_cache.anexo;
+    args text;
 BEGIN
-    EXECUTE format('CREATE TRIGGER estoque_cache_ins AFTER INSERT ON %s '
+    SELECT * INTO STRICT anx FROM estoque_cache.anexo WHERE anexo_id = p_anexo;
+    args := format('%L, %L, %L, %L, %L, %L, %L, %L', anx.anexo_id, anx.fonte,
+                   coalesce(anx.produto, ''), coalesce(anx.quantidade, ''), coalesce(anx.data, ''),
+                   coalesce(anx.destino, ''), coalesce(anx.nome, ''), coalesce(anx.filtro, ''));
+    EXECUTE format('CREATE TRIGGER %I AFTER INSERT ON %s '
                    'REFERENCING NEW TABLE AS novas FOR EACH STATEMENT '
-                   'EXECUTE FUNCTION %s(%L)', alvo, funcao, p_anexo);
-    EXECUTE format('CREATE TRIGGER estoque_cache_upd AFTER UPDATE ON %s '
+                   'EXECUTE FUNCTION %s(%s)', prefixo || 'ins', alvo, funcao, args);
+    EXECUTE format('CREATE TRIGGER %I AFTER UPDATE ON %s '
                    'REFERENCING OLD TABLE AS antigas NEW TABLE AS novas FOR EACH STATEMENT '
-                   'EXECUTE FUNCTION %s(%L)', alvo, funcao, p_anexo);
-    EXECUTE format('CREATE TRIGGER estoque_cache_del AFTER DELETE ON %s '
+                   'EXECUTE FUNCTION %s(%s)', prefixo || 'upd', alvo, funcao, args);
+    EXECUTE format('CREATE TRIGGER %I AFTER DELETE ON %s '
                    'REFERENCING OLD TABLE AS antigas FOR EACH STATEMENT '
-                   'EXECUTE FUNCTION %s(%L)', alvo, funcao, p_anexo);
-    EXECUTE format('CREATE TRIGGER estoque_cache_trunc AFTER TRUNCATE ON %s '
-                   'FOR EACH STATEMENT EXECUTE FUNCTION %s(%L)', alvo, funcao, p_anexo);
+                   'EXECUTE FUNCTION %s(%s)', prefixo || 'del', alvo, funcao, args);
+    EXECUTE format('CREATE TRIGGER %I AFTER TRUNCATE ON %s '
+                   'FOR EACH STATEMENT EXECUTE FUNCTION %s(%s)', prefixo || 'trunc', alvo, funcao,
+                   args);
     IF funcao = 'estoque_cache.trg_codigos' THEN
         -- links and names serialise their writers before any row is locked
-        EXECUTE format('CREATE TRIGGER estoque_cache_trava BEFORE INSERT OR UPDATE OR DELETE '
-                       'OR TRUNCATE ON %s FOR EACH STATEMENT EXECUTE FUNCTION %s(%L)',
-                       alvo, funcao, p_anexo);
+        EXECUTE format('CREATE TRIGGER %I BEFORE INSERT OR UPDATE OR DELETE '
+                       'OR TRUNCATE ON %s FOR EACH STATEMENT EXECUTE FUNCTION %s(%s)',
+                       prefixo || 'trava', alvo, funcao, args);
     END IF;
+    UPDATE estoque_cache.anexo x
+       SET assinatura = estoque_cache.assinatura(x),
+           gatilhos_ativos = estoque_cache.gatilhos_ativos(x)
+     WHERE x.anexo_id = p_anexo;
 END;
 $$;
 
@@ -899,6 +939,28 @@ END;
 $$;
 
 /*
+ * Drop the cache triggers of a table (those whose names start with
+ * `prefixo`, or all of them when NULL), found by their function.
+ */
+CREATE FUNCTION estoque_cache.remover_gatilhos(tabela regclass, prefixo text) RETURNS void
+    LANGUAGE plpgsql
+    SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    t record;
+BEGIN
+    FOR t IN SELECT g.tgname FROM pg_trigger g
+              WHERE g.tgrelid = tabela
+                AND g.tgfoid IN ('estoque_cache.trg_fonte()'::regprocedure,
+                                 'estoque_cache.trg_codigos()'::regprocedure)
+                AND (prefixo IS NULL OR starts_with(g.tgname, prefixo))
+    LOOP
+        EXECUTE format('DROP TRIGGER %I ON %s', t.tgname, estoque_cache.nome_qualificado(tabela));
+    END LOOP;
+END;
+$$;
+
+/*
  * Remove an attachment and its whole contribution.  Called by
  * estoque_cache_detach and by the event trigger when the table is dropped
  * (then its triggers are already gone).
@@ -910,21 +972,13 @@ CREATE FUNCTION estoque_cache.remover_anexo(p_anexo integer, remover_gatilhos bo
 AS $$
 DECLARE
     anx estoque_cache.anexo;
-    alvo text;
     tocados text[];
     n bigint := 0;
     k bigint;
 BEGIN
     SELECT * INTO STRICT anx FROM estoque_cache.anexo WHERE anexo_id = p_anexo;
     IF remover_gatilhos THEN
-        alvo := estoque_cache.nome_qualificado(anx.tabela);
-        EXECUTE format('DROP TRIGGER IF EXISTS estoque_cache_ins ON %s', alvo);
-        EXECUTE format('DROP TRIGGER IF EXISTS estoque_cache_upd ON %s', alvo);
-        EXECUTE format('DROP TRIGGER IF EXISTS estoque_cache_del ON %s', alvo);
-        EXECUTE format('DROP TRIGGER IF EXISTS estoque_cache_trunc ON %s', alvo);
-        IF anx.fonte IN ('unificacao', 'produtos') THEN
-            EXECUTE format('DROP TRIGGER IF EXISTS estoque_cache_trava ON %s', alvo);
-        END IF;
+        PERFORM estoque_cache.remover_gatilhos(anx.tabela, NULL);
     END IF;
     -- no fold may move this attachment's deltas while they are removed
     PERFORM pg_advisory_xact_lock(4532, 0);
@@ -976,7 +1030,10 @@ BEGIN
 END;
 $$;
 
-/* When an attached table is dropped, its contribution goes with it. */
+/*
+ * When an attached table is dropped, its contribution goes with it; its
+ * definition is kept by name in estoque_cache.anexo_removido.
+ */
 CREATE FUNCTION estoque_cache.ao_remover_tabela() RETURNS event_trigger
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path = pg_catalog, pg_temp
@@ -984,13 +1041,23 @@ AS $$
 DECLARE
     anx record;
 BEGIN
-    FOR anx IN SELECT x.anexo_id, x.tabela::oid AS relid
+    FOR anx IN SELECT x.*, x.tabela::oid AS relid,
+                      format('%I.%I', o.schema_name, o.object_name) AS nome_tabela
                FROM estoque_cache.anexo x
                JOIN pg_event_trigger_dropped_objects() o
                  ON o.classid = 'pg_class'::regclass AND o.objid = x.tabela::oid
                 AND o.objsubid = 0
     LOOP
-        PERFORM estoque_cache.registrar('detach', anx.relid::text, clock_timestamp(),
+        -- remembered, in case a table of that name comes back (reanexar)
+        INSERT INTO estoque_cache.anexo_removido AS r (nome_tabela, anexo_id, fonte, produto,
+               quantidade, data, destino, nome, filtro)
+        VALUES (anx.nome_tabela, anx.anexo_id, anx.fonte, anx.produto, anx.quantidade, anx.data,
+                anx.destino, anx.nome, anx.filtro)
+        ON CONFLICT (nome_tabela) DO UPDATE
+           SET anexo_id = excluded.anexo_id, fonte = excluded.fonte, produto = excluded.produto,
+               quantidade = excluded.quantidade, data = excluded.data, destino = excluded.destino,
+               nome = excluded.nome, filtro = excluded.filtro, removido_em = pg_catalog.now();
+        PERFORM estoque_cache.registrar('detach', anx.nome_tabela, clock_timestamp(),
                                         estoque_cache.remover_anexo(anx.anexo_id, false),
                                         jsonb_build_object('anexo_id', anx.anexo_id,
                                                            'motivo', 'table dropped'));
@@ -1338,7 +1405,23 @@ BEGIN
         UNION ALL
         SELECT 'session_replication_role = replica in this session: writes made in it do not '
                'fire the cache triggers; run estoque_cache_refresh() after them'
-         WHERE replica) s;
+         WHERE replica
+        UNION ALL
+        SELECT format('table %s has estoque_cache triggers but is not attached: its writes are '
+                      'refused; attach it, or drop its estoque_cache_* triggers', t.tgrelid::regclass)
+          FROM pg_trigger t
+         WHERE t.tgfoid IN ('estoque_cache.trg_fonte()'::regprocedure,
+                            'estoque_cache.trg_codigos()'::regprocedure)
+           AND NOT EXISTS (SELECT 1 FROM estoque_cache.anexo a WHERE a.tabela = t.tgrelid)
+         GROUP BY t.tgrelid
+        UNION ALL
+        SELECT format('%s deltas have waited more than 5 minutes to be folded: nothing folds them, '
+                      'so reads slow down as they pile up; preload the library '
+                      '(shared_preload_libraries = ''estoque_cache'') or schedule '
+                      'SELECT estoque_cache_fold() (README, Settings)', x.n)
+          FROM (SELECT count(*) AS n FROM estoque_cache.delta
+                 WHERE atualizado_em < now() - interval '5 minutes') x
+         WHERE x.n > 0) s;
 
     SELECT jsonb_build_object('quando', l.inicio, 'por', l.usuario,
                               'duracao_ms', round(extract(epoch FROM l.duracao) * 1000, 1),
@@ -1359,6 +1442,273 @@ BEGIN
         'configuracao', (SELECT to_jsonb(x) FROM estoque_cache.config() x));
 END;
 $$;
+
+/*
+ * The arguments of a trigger, as CREATE TRIGGER received them (tgargs split
+ * into text); NULL when there is no such trigger.
+ */
+CREATE FUNCTION estoque_cache.argumentos_gatilho(gatilho oid) RETURNS text[]
+    AS 'MODULE_PATHNAME', 'estoque_cache_argumentos_gatilho' LANGUAGE C STABLE STRICT;
+
+/*
+ * What an attachment depends on in its table: the persistence and, for each
+ * mapped column, its number, type and collation.  A change to any of it
+ * (ALTER COLUMN ... TYPE, a column dropped and added again) changes the
+ * values the cache holds, so the attachment is corrected (ao_mudar_tabela).
+ */
+CREATE FUNCTION estoque_cache.assinatura(anx estoque_cache.anexo) RETURNS text
+    LANGUAGE sql STABLE
+    SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT (SELECT c.relpersistence::text FROM pg_class c WHERE c.oid = anx.tabela) || ' '
+           || string_agg(format('%s:%s:%s:%s', u.col, a.attnum,
+                                format_type(a.atttypid, a.atttypmod), a.attcollation),
+                         ',' ORDER BY u.ord)
+      FROM unnest(ARRAY[anx.produto, anx.quantidade, anx.data, anx.destino, anx.nome])
+           WITH ORDINALITY AS u(col, ord)
+      LEFT JOIN pg_attribute a
+        ON a.attrelid = anx.tabela AND a.attname = u.col AND a.attnum > 0 AND NOT a.attisdropped
+     WHERE u.col IS NOT NULL
+$$;
+
+/* Whether every cache trigger of an attachment is there and fires in ordinary sessions. */
+CREATE FUNCTION estoque_cache.gatilhos_ativos(anx estoque_cache.anexo) RETURNS boolean
+    LANGUAGE sql STABLE
+    SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT count(*) = CASE WHEN anx.fonte IN ('unificacao', 'produtos') THEN 5 ELSE 4 END
+           AND coalesce(bool_and(t.tgenabled IN ('O', 'A')), false)
+      FROM pg_trigger t
+     WHERE t.tgrelid = anx.tabela AND t.tgname LIKE 'estoque\_cache\_%'
+       AND t.tgfoid IN ('estoque_cache.trg_fonte()'::regprocedure,
+                        'estoque_cache.trg_codigos()'::regprocedure)
+$$;
+
+/* Bring one attachment's whole contribution in line with its table. */
+CREATE FUNCTION estoque_cache.corrigir_um(p_anexo integer) RETURNS bigint
+    LANGUAGE plpgsql
+    SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    s record;
+BEGIN
+    CASE (SELECT fonte FROM estoque_cache.anexo WHERE anexo_id = p_anexo)
+        WHEN 'unificacao' THEN
+            PERFORM estoque_cache.travar_unificacao();
+            SELECT * INTO s FROM estoque_cache.sincronizar_arestas(p_anexo, NULL);
+            RETURN s.alterados + estoque_cache.reagrupar(s.tocados);
+        WHEN 'produtos' THEN
+            RETURN estoque_cache.sincronizar_nomes(p_anexo, NULL);
+        ELSE
+            RETURN estoque_cache.corrigir_anexo(p_anexo, NULL);
+    END CASE;
+END;
+$$;
+
+/*
+ * A cache trigger was created on a table that has no attachment: a restore
+ * (pg_restore, psql of a dump) is recreating an attached table.  The
+ * triggers carry their attachment's definition (criar_gatilhos), so it is
+ * registered again, validated as at attach, and its contribution computed
+ * from the rows the table has now; rows written later fire the triggers.
+ * The cache's own tables are not dumped: whatever the order in which the
+ * table's data and its triggers arrive, the cache ends exact.
+ */
+CREATE FUNCTION estoque_cache.registrar_de_gatilho(gatilho oid) RETURNS void
+    LANGUAGE plpgsql
+    SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    inicio timestamptz := clock_timestamp();
+    t record;
+    args text[];
+    a text[];
+    canonico text;
+    novo integer;
+    linhas bigint;
+BEGIN
+    SELECT tgrelid, tgfoid, tgname INTO t FROM pg_trigger WHERE oid = gatilho;
+    IF NOT FOUND OR t.tgfoid NOT IN ('estoque_cache.trg_fonte()'::regprocedure,
+                                     'estoque_cache.trg_codigos()'::regprocedure) THEN
+        RETURN;
+    END IF;
+    LOCK TABLE estoque_cache.anexo IN SHARE ROW EXCLUSIVE MODE;
+    IF EXISTS (SELECT 1 FROM estoque_cache.anexo WHERE tabela = t.tgrelid) THEN
+        -- attached already: by estoque_cache_attach, which creates its triggers after
+        -- registering, or by reanexar when the table was created, whose triggers the
+        -- restored ones replace
+        IF NOT starts_with(t.tgname, 'estoque_cache_reanexo_') THEN
+            PERFORM estoque_cache.remover_gatilhos(t.tgrelid, 'estoque_cache_reanexo_');
+        END IF;
+        RETURN;
+    END IF;
+    args := estoque_cache.argumentos_gatilho(gatilho);
+    IF cardinality(args) IS DISTINCT FROM 8 THEN
+        RAISE EXCEPTION USING ERRCODE = 'object_not_in_prerequisite_state',
+            MESSAGE = format('trigger %s on table %s belongs to an attachment that is not registered',
+                             t.tgname, t.tgrelid::regclass),
+            DETAIL = 'Its arguments do not describe the attachment (it was created by an older '
+                     'version or by hand), so the attachment cannot be registered again from it.',
+            HINT = format('Drop the triggers named estoque_cache_* on %s and attach it again '
+                          'with estoque_cache_attach.', t.tgrelid::regclass);
+    END IF;
+    -- id, fonte, produto, quantidade, data, destino, nome, filtro ('' is none)
+    a := ARRAY(SELECT nullif(x, '') FROM unnest(args) AS x);
+    canonico := estoque_cache.checar_anexo(a[2], t.tgrelid, a[3], a[4], a[5], a[8], a[6], a[7]);
+    novo := a[1]::integer;
+    IF EXISTS (SELECT 1 FROM estoque_cache.anexo WHERE anexo_id = novo) THEN
+        novo := nextval('estoque_cache.anexo_id_seq');
+    END IF;
+    INSERT INTO estoque_cache.anexo (anexo_id, fonte, tabela, produto, quantidade, data,
+                                     destino, nome, filtro)
+    VALUES (novo, a[2], t.tgrelid, a[3], a[4], a[5], a[6], a[7], canonico);
+    PERFORM setval('estoque_cache.anexo_id_seq',
+                   greatest((SELECT max(anexo_id) FROM estoque_cache.anexo),
+                            (SELECT last_value FROM estoque_cache.anexo_id_seq)));
+    UPDATE estoque_cache.anexo x
+       SET assinatura = estoque_cache.assinatura(x), gatilhos_ativos = estoque_cache.gatilhos_ativos(x)
+     WHERE x.anexo_id = novo;
+    linhas := estoque_cache.corrigir_um(novo);
+    PERFORM estoque_cache.registrar('attach', t.tgrelid::regclass::text, inicio, linhas,
+        jsonb_build_object('anexo_id', novo, 'fonte', a[2],
+                           'motivo', 'trigger created by a restore'));
+END;
+$$;
+
+/*
+ * An attached table was altered.  A change that would break the attachment
+ * (a mapped or filter column dropped, renamed or given a type the cache
+ * cannot read, SET UNLOGGED) is refused: the ALTER is rolled back with an
+ * error that names the attachment.  A change the cache can follow (a mapped
+ * column's type, its triggers enabled again after a restore with
+ * --disable-triggers or a DISABLE TRIGGER) corrects the attachment's whole
+ * contribution in the same transaction.
+ */
+CREATE FUNCTION estoque_cache.revisar_anexo(relid oid) RETURNS void
+    LANGUAGE plpgsql
+    SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    inicio timestamptz := clock_timestamp();
+    anx estoque_cache.anexo;
+    canonico text;
+    sig text;
+    ativos boolean;
+    msg text;
+    det text;
+    linhas bigint;
+BEGIN
+    SELECT * INTO anx FROM estoque_cache.anexo WHERE tabela = relid;
+    IF NOT FOUND THEN
+        RETURN;
+    END IF;
+    BEGIN
+        canonico := estoque_cache.checar_anexo(anx.fonte, anx.tabela, anx.produto, anx.quantidade,
+                                               anx.data, anx.filtro, anx.destino, anx.nome);
+    EXCEPTION WHEN OTHERS THEN
+        GET STACKED DIAGNOSTICS msg = MESSAGE_TEXT, det = PG_EXCEPTION_DETAIL;
+        RAISE EXCEPTION USING ERRCODE = 'dependent_objects_still_exist',
+            MESSAGE = format('table %s is attached to estoque_cache (attachment %s, fonte %s); '
+                             'this change would break the attachment: %s',
+                             anx.tabela, anx.anexo_id, anx.fonte, msg),
+            DETAIL = coalesce(nullif(det, ''), 'The cache could no longer read the table '
+                                               'as it was attached.'),
+            HINT = format('Detach it first with SELECT estoque_cache_detach(%L), make the change, '
+                          'and attach it again.', anx.tabela::text);
+    END;
+    sig := estoque_cache.assinatura(anx);
+    ativos := estoque_cache.gatilhos_ativos(anx);
+    IF sig IS NOT DISTINCT FROM anx.assinatura AND canonico IS NOT DISTINCT FROM anx.filtro
+       AND (NOT ativos OR anx.gatilhos_ativos) THEN
+        IF ativos IS DISTINCT FROM anx.gatilhos_ativos THEN
+            UPDATE estoque_cache.anexo SET gatilhos_ativos = ativos WHERE anexo_id = anx.anexo_id;
+        END IF;
+        RETURN;
+    END IF;
+    UPDATE estoque_cache.anexo
+       SET assinatura = sig, filtro = canonico, gatilhos_ativos = ativos
+     WHERE anexo_id = anx.anexo_id;
+    IF ativos THEN
+        linhas := estoque_cache.corrigir_um(anx.anexo_id);
+        PERFORM estoque_cache.registrar('refresh', anx.tabela::text, inicio, linhas,
+            jsonb_build_object('anexo_id', anx.anexo_id, 'motivo', 'table altered'));
+    END IF;
+END;
+$$;
+
+/*
+ * A table was created with the name of a dropped attached table: attach it
+ * again with the dropped attachment's definition.  A table that no longer
+ * fits that definition is left unattached, with a warning; creating it never
+ * fails because of the cache.
+ */
+CREATE FUNCTION estoque_cache.reanexar(relid oid) RETURNS void
+    LANGUAGE plpgsql
+    SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    inicio timestamptz := clock_timestamp();
+    r estoque_cache.anexo_removido;
+    novo integer;
+    linhas bigint;
+    msg text;
+BEGIN
+    DELETE FROM estoque_cache.anexo_removido
+     WHERE nome_tabela = estoque_cache.nome_qualificado(relid::regclass)
+    RETURNING * INTO r;
+    IF NOT FOUND OR EXISTS (SELECT 1 FROM estoque_cache.anexo WHERE tabela = relid) THEN
+        RETURN;
+    END IF;
+    BEGIN
+        novo := estoque_cache.registrar_anexo(r.fonte, relid::regclass, r.produto, r.quantidade,
+                                              r.data, r.destino, r.nome, r.filtro);
+    EXCEPTION WHEN OTHERS THEN
+        GET STACKED DIAGNOSTICS msg = MESSAGE_TEXT;
+        RAISE WARNING 'table % was attached to estoque_cache before it was dropped, but it cannot '
+                      'be attached again as it was: %', relid::regclass, msg
+              USING HINT = 'Attach it with estoque_cache_attach if it should be.';
+        RETURN;
+    END;
+    PERFORM estoque_cache.criar_gatilhos(novo, relid::regclass,
+        CASE WHEN r.fonte IN ('unificacao', 'produtos') THEN 'estoque_cache.trg_codigos'
+             ELSE 'estoque_cache.trg_fonte' END, 'estoque_cache_reanexo_');
+    linhas := estoque_cache.corrigir_um(novo);
+    PERFORM estoque_cache.registrar('attach', relid::regclass::text, inicio, linhas,
+        jsonb_build_object('anexo_id', novo, 'fonte', r.fonte,
+                           'motivo', 'created again after being dropped'));
+END;
+$$;
+
+/*
+ * ddl_command_end: cache triggers created (a restore), attached tables
+ * altered, a dropped attached table created again.
+ */
+CREATE FUNCTION estoque_cache.ao_mudar_tabela() RETURNS event_trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    c record;
+BEGIN
+    FOR c IN SELECT DISTINCT d.command_tag, d.objid
+               FROM pg_event_trigger_ddl_commands() d
+              WHERE (d.command_tag = 'CREATE TRIGGER' AND d.classid = 'pg_trigger'::regclass)
+                 OR (d.command_tag IN ('ALTER TABLE', 'CREATE TABLE')
+                     AND d.classid = 'pg_class'::regclass)
+    LOOP
+        IF c.command_tag = 'CREATE TRIGGER' THEN
+            PERFORM estoque_cache.registrar_de_gatilho(c.objid);
+        ELSIF c.command_tag = 'CREATE TABLE' THEN
+            PERFORM estoque_cache.reanexar(c.objid);
+        ELSE
+            PERFORM estoque_cache.revisar_anexo(c.objid);
+        END IF;
+    END LOOP;
+END;
+$$;
+CREATE EVENT TRIGGER estoque_cache_tabela_alterada ON ddl_command_end
+    WHEN TAG IN ('CREATE TRIGGER', 'ALTER TABLE', 'CREATE TABLE')
+    EXECUTE FUNCTION estoque_cache.ao_mudar_tabela();
 
 /* ------------------------------------------------------------------------
  * Privileges: reading is open, everything else is for administrators.

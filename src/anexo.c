@@ -4,7 +4,10 @@
  *	  Attached tables: validation when a table is attached, and the
  *	  per-backend cache of what the triggers need to know about it.
  *
- * The cache is keyed by anexo_id (the trigger's argument).  An entry holds
+ * The cache is keyed by the table's OID: an attachment is found by its table,
+ * not by the triggers' arguments, so that triggers restored from a dump (whose
+ * attachment may have been registered again under another id) or created by
+ * an older version find it all the same.  An entry holds
  * the attribute numbers of the configured columns, how to convert their
  * values and the planned filter.  A relcache invalidation of the table
  * (ALTER TABLE, DROP/ADD COLUMN, trigger changes) marks the entry invalid
@@ -15,15 +18,20 @@
  */
 #include "postgres.h"
 
+#include "access/genam.h"
+#include "access/htup_details.h"
 #include "access/relation.h"
 #include "access/table.h"
 #include "catalog/pg_collation.h"
+#include "catalog/pg_trigger.h"
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
 #include "optimizer/optimizer.h"
 #include "parser/parse_coerce.h"
 #include "lib/stringinfo.h"
+#include "utils/array.h"
 #include "utils/builtins.h"
+#include "utils/fmgroids.h"
 #include "utils/guc.h"
 #include "utils/hsearch.h"
 #include "utils/inval.h"
@@ -35,6 +43,7 @@
 #include "estoque_cache.h"
 
 PG_FUNCTION_INFO_V1(estoque_cache_checar_anexo);
+PG_FUNCTION_INFO_V1(estoque_cache_argumentos_gatilho);
 
 static HTAB *anexos = NULL;
 
@@ -374,8 +383,8 @@ anexo_carregar(Anexo *anexo, Relation rel)
 {
 	Identidade        salva;
 	static SPIPlanPtr plano = NULL;
-	Datum             arg = Int32GetDatum(anexo->anexo_id);
-	Oid               argtipo = INT4OID;
+	Datum             arg = ObjectIdGetDatum(anexo->relid);
+	Oid               argtipo = OIDOID;
 	char             *valores[6];
 	Node             *expr;
 	MemoryContext     antigo;
@@ -385,9 +394,10 @@ anexo_carregar(Anexo *anexo, Relation rel)
 	if (plano == NULL)
 	{
 		SPIPlanPtr p =
-			SPI_prepare("SELECT fonte, tabela::pg_catalog.oid::pg_catalog.text, produto, "
+			SPI_prepare("SELECT fonte, anexo_id::pg_catalog.text, produto, "
 						"quantidade, data, destino, filtro "
-						"FROM estoque_cache.anexo WHERE anexo_id OPERATOR(pg_catalog.=) $1",
+						"FROM estoque_cache.anexo "
+						"WHERE tabela::pg_catalog.oid OPERATOR(pg_catalog.=) $1",
 						1, &argtipo);
 
 		if (p == NULL)
@@ -404,24 +414,17 @@ anexo_carregar(Anexo *anexo, Relation rel)
 							 1) != SPI_OK_SELECT)
 		elog(ERROR, "SPI_execute_plan failed");
 	if (SPI_processed != 1)
-		ereport(
-			ERROR,
-			(errcode(ERRCODE_UNDEFINED_OBJECT),
-			 errmsg("estoque_cache attachment %d of table \"%s\" does not exist", anexo->anexo_id,
-					RelationGetRelationName(rel)),
-			 errdetail("The table has estoque_cache triggers but is not attached."),
-			 errhint("Drop the triggers named estoque_cache_* on the table, or attach it again.")));
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_OBJECT),
+				 errmsg("table \"%s\" has estoque_cache triggers but is not attached",
+						RelationGetRelationName(rel)),
+				 errdetail("Its writes cannot reach the cache, so they are refused."),
+				 errhint("Attach it with estoque_cache_attach(), or drop its triggers named "
+						 "estoque_cache_* if it should not be attached.")));
 
 	anexo->fonte = fonte_de_nome(SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1));
-	if (atooid(SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2)) !=
-		RelationGetRelid(rel))
-		ereport(
-			ERROR,
-			(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-			 errmsg("estoque_cache attachment %d belongs to another table, not \"%s\"",
-					anexo->anexo_id, RelationGetRelationName(rel)),
-			 errhint(
-				 "Drop the triggers named estoque_cache_* on this table and attach it with estoque_cache_attach.")));
+	anexo->anexo_id =
+		pg_strtoint32(SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2));
 	for (int i = 0; i < 5; i++)
 	{
 		char *v = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, i + 3);
@@ -447,12 +450,13 @@ anexo_carregar(Anexo *anexo, Relation rel)
 }
 
 /*
- * The cache entry of an attachment, loaded or reloaded as needed.  rel is
- * the trigger's relation.
+ * The cache entry of the attachment of rel (the trigger's relation), loaded
+ * or reloaded as needed.
  */
 Anexo *
-anexo_obter(int32 anexo_id, Relation rel)
+anexo_obter(Relation rel)
 {
+	Oid    relid = RelationGetRelid(rel);
 	Anexo *anexo;
 	bool   achou;
 
@@ -460,24 +464,23 @@ anexo_obter(int32 anexo_id, Relation rel)
 	{
 		HASHCTL ctl;
 
-		ctl.keysize = sizeof(int32);
+		ctl.keysize = sizeof(Oid);
 		ctl.entrysize = sizeof(Anexo);
 		ctl.hcxt = CacheMemoryContext;
 		anexos =
 			hash_create("estoque_cache anexos", 16, &ctl, HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
 		CacheRegisterRelcacheCallback(anexo_invalidar, (Datum) 0);
 	}
-	anexo = hash_search(anexos, &anexo_id, HASH_ENTER, &achou);
-	if (achou && anexo->valido && anexo->relid == RelationGetRelid(rel))
+	anexo = hash_search(anexos, &relid, HASH_ENTER, &achou);
+	if (achou && anexo->valido)
 		return anexo;
 
 	if (achou && anexo->mcxt != NULL)
 		MemoryContextDelete(anexo->mcxt);
-	memset(((char *) anexo) + sizeof(int32), 0, sizeof(Anexo) - sizeof(int32));
+	memset(((char *) anexo) + sizeof(Oid), 0, sizeof(Anexo) - sizeof(Oid));
 	anexo->mcxt =
 		AllocSetContextCreate(CacheMemoryContext, "estoque_cache anexo", ALLOCSET_SMALL_SIZES);
 	/* set before loading, so that an invalidation arriving meanwhile sticks */
-	anexo->relid = RelationGetRelid(rel);
 	anexo->valido = true;
 	PG_TRY();
 	{
@@ -486,9 +489,59 @@ anexo_obter(int32 anexo_id, Relation rel)
 	PG_CATCH();
 	{
 		MemoryContextDelete(anexo->mcxt);
-		hash_search(anexos, &anexo_id, HASH_REMOVE, NULL);
+		hash_search(anexos, &relid, HASH_REMOVE, NULL);
 		PG_RE_THROW();
 	}
 	PG_END_TRY();
 	return anexo;
+}
+
+/*
+ * estoque_cache.argumentos_gatilho(gatilho oid) returns text[]
+ *
+ * The arguments of a trigger, as CREATE TRIGGER received them; NULL when the
+ * trigger does not exist.  The event trigger that registers attachments from
+ * restored triggers reads them (tgargs is a bytea of NUL-terminated strings,
+ * awkward to split in SQL).
+ */
+Datum
+estoque_cache_argumentos_gatilho(PG_FUNCTION_ARGS)
+{
+	Oid         gatilho = PG_GETARG_OID(0);
+	Relation    rel = table_open(TriggerRelationId, AccessShareLock);
+	ScanKeyData chave;
+	SysScanDesc scan;
+	HeapTuple   tup;
+	ArrayType  *resultado = NULL;
+
+	ScanKeyInit(&chave, Anum_pg_trigger_oid, BTEqualStrategyNumber, F_OIDEQ,
+				ObjectIdGetDatum(gatilho));
+	scan = systable_beginscan(rel, TriggerOidIndexId, true, NULL, 1, &chave);
+	tup = systable_getnext(scan);
+	if (HeapTupleIsValid(tup))
+	{
+		Form_pg_trigger forma = (Form_pg_trigger) GETSTRUCT(tup);
+		Datum          *elementos = palloc0(sizeof(Datum) * Max(forma->tgnargs, 1));
+		bool            nulo;
+		Datum           args = heap_getattr(tup, Anum_pg_trigger_tgargs, RelationGetDescr(rel), &nulo);
+
+		if (!nulo && forma->tgnargs > 0)
+		{
+			bytea *bytes = DatumGetByteaPP(args);
+			char  *p = VARDATA_ANY(bytes);
+			char  *fim = p + VARSIZE_ANY_EXHDR(bytes);
+
+			for (int i = 0; i < forma->tgnargs && p < fim; i++)
+			{
+				elementos[i] = CStringGetTextDatum(p);
+				p += strlen(p) + 1;
+			}
+		}
+		resultado = construct_array(elementos, forma->tgnargs, TEXTOID, -1, false, TYPALIGN_INT);
+	}
+	systable_endscan(scan);
+	table_close(rel, AccessShareLock);
+	if (resultado == NULL)
+		PG_RETURN_NULL();
+	PG_RETURN_ARRAYTYPE_P(resultado);
 }

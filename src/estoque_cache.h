@@ -58,9 +58,9 @@ typedef struct Conversao
 /* One attached table, as the triggers need it. */
 typedef struct Anexo
 {
-	int32         anexo_id; /* hash key */
+	Oid           relid;    /* hash key: the attached table */
 	bool          valido;   /* false once a relcache inval hits it */
-	Oid           relid;
+	int32         anexo_id;
 	EstoqueFonte  fonte;
 	AttrNumber    att_produto;
 	AttrNumber    att_quantidade; /* quantity sources only */
@@ -115,7 +115,7 @@ extern Node *filtro_transformar(Relation rel, const char *texto);
 extern char *filtro_canonico(Relation rel, const char *texto);
 
 /* anexo.c */
-extern Anexo *anexo_obter(int32 anexo_id, Relation rel);
+extern Anexo *anexo_obter(Relation rel);
 extern void   conversao_preparar(Conversao *conv, Oid tipo_origem, Oid tipo_destino,
 								 MemoryContext mcxt);
 extern Datum  conversao_aplicar(Conversao *conv, Datum valor);

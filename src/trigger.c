@@ -105,9 +105,14 @@ checar_chamada(FunctionCallInfo fcinfo, const char *funcao)
 			 errmsg("%s: must be fired AFTER ... FOR EACH STATEMENT", funcao),
 			 errhint(
 				 "Attach tables with estoque_cache_attach instead of creating triggers by hand.")));
-	if (trigdata->tg_trigger->tgnargs != 1)
+	/*
+	 * The arguments describe the attachment (see estoque_cache.criar_gatilhos)
+	 * so that a restored trigger can register it again; the attachment is
+	 * found by the table, whatever they say.
+	 */
+	if (trigdata->tg_trigger->tgnargs < 1)
 		ereport(ERROR, (errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
-						errmsg("%s: expected one argument (the attachment id)", funcao)));
+						errmsg("%s: expected the attachment's arguments", funcao)));
 	if (!TRIGGER_FIRED_BY_TRUNCATE(trigdata->tg_event) && TRIGGER_FIRED_AFTER(trigdata->tg_event))
 	{
 		bool precisa_old = TRIGGER_FIRED_BY_UPDATE(trigdata->tg_event) ||
@@ -340,7 +345,6 @@ estoque_cache_trg_fonte(PG_FUNCTION_ARGS)
 {
 	TriggerData  *trigdata = checar_chamada(fcinfo, "estoque_cache.trg_fonte");
 	Relation      rel = trigdata->tg_relation;
-	int32         anexo_id = pg_strtoint32(trigdata->tg_trigger->tgargs[0]);
 	Anexo        *anexo;
 	Identidade    salva;
 	MemoryContext mcxt;
@@ -352,17 +356,17 @@ estoque_cache_trg_fonte(PG_FUNCTION_ARGS)
 	ExprContext  *econtext = NULL;
 
 	ec_como_dono_do_cache(&salva);
-	anexo = anexo_obter(anexo_id, rel);
+	anexo = anexo_obter(rel);
 	if (!FONTE_E_QUANTIDADE(anexo->fonte))
 		ereport(ERROR,
 				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
 				 errmsg("estoque_cache.trg_fonte: attachment %d is a %s, not a quantity source",
-						anexo_id, fonte_nome(anexo->fonte))));
+						anexo->anexo_id, fonte_nome(anexo->fonte))));
 
 	if (TRIGGER_FIRED_BY_TRUNCATE(trigdata->tg_event))
 	{
 		/* The table is empty now: cancel its whole contribution. */
-		chamar_sincronizacao("SELECT estoque_cache.truncar_anexo($1)", anexo_id, (Datum) 0, true);
+		chamar_sincronizacao("SELECT estoque_cache.truncar_anexo($1)", anexo->anexo_id, (Datum) 0, true);
 		ec_restaurar(&salva);
 		return PointerGetDatum(NULL);
 	}
@@ -442,7 +446,6 @@ estoque_cache_trg_codigos(PG_FUNCTION_ARGS)
 {
 	TriggerData *trigdata = checar_chamada(fcinfo, "estoque_cache.trg_codigos");
 	Relation     rel = trigdata->tg_relation;
-	int32        anexo_id = pg_strtoint32(trigdata->tg_trigger->tgargs[0]);
 	Anexo       *anexo;
 	List        *codigos = NIL;
 	Datum       *elementos;
@@ -451,14 +454,14 @@ estoque_cache_trg_codigos(PG_FUNCTION_ARGS)
 	Identidade   salva;
 
 	ec_como_dono_do_cache(&salva);
-	anexo = anexo_obter(anexo_id, rel);
+	anexo = anexo_obter(rel);
 
 	if (anexo->fonte != FONTE_UNIFICACAO && anexo->fonte != FONTE_PRODUTOS)
 		ereport(
 			ERROR,
 			(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
 			 errmsg("estoque_cache.trg_codigos: attachment %d is a %s, not links or a catalogue",
-					anexo_id, fonte_nome(anexo->fonte))));
+					anexo->anexo_id, fonte_nome(anexo->fonte))));
 
 	if (TRIGGER_FIRED_BEFORE(trigdata->tg_event))
 	{
@@ -467,13 +470,13 @@ estoque_cache_trg_codigos(PG_FUNCTION_ARGS)
 		 * statement locks any row of the table: taken in the AFTER trigger,
 		 * it would let two changers each hold a row the other needs.
 		 */
-		chamar_sincronizacao("SELECT estoque_cache.travar_codigos($1)", anexo_id, (Datum) 0, true);
+		chamar_sincronizacao("SELECT estoque_cache.travar_codigos($1)", anexo->anexo_id, (Datum) 0, true);
 		ec_restaurar(&salva);
 		return PointerGetDatum(NULL);
 	}
 	if (TRIGGER_FIRED_BY_TRUNCATE(trigdata->tg_event))
 	{
-		chamar_sincronizacao("SELECT estoque_cache.sincronizar_codigos($1, $2)", anexo_id,
+		chamar_sincronizacao("SELECT estoque_cache.sincronizar_codigos($1, $2)", anexo->anexo_id,
 							 (Datum) 0, true);
 		ec_restaurar(&salva);
 		return PointerGetDatum(NULL);
@@ -498,7 +501,7 @@ estoque_cache_trg_codigos(PG_FUNCTION_ARGS)
 		elementos[i++] = PointerGetDatum(lfirst(lc));
 	ec_como_dono_do_cache(&salva);
 	chamar_sincronizacao(
-		"SELECT estoque_cache.sincronizar_codigos($1, $2)", anexo_id,
+		"SELECT estoque_cache.sincronizar_codigos($1, $2)", anexo->anexo_id,
 		PointerGetDatum(construct_array(elementos, i, TEXTOID, -1, false, TYPALIGN_INT)), false);
 	ec_restaurar(&salva);
 	return PointerGetDatum(NULL);
