@@ -612,11 +612,16 @@ $$;
 CREATE FUNCTION estoque_cache.argumentos_gatilho(gatilho oid) RETURNS text[]
     AS 'MODULE_PATHNAME', 'estoque_cache_argumentos_gatilho' LANGUAGE C STABLE STRICT;
 
+/* The columns a filter reads, "number:type" each (src/anexo.c). */
+CREATE FUNCTION estoque_cache.colunas_do_filtro(tabela regclass, filtro text) RETURNS text
+    AS 'MODULE_PATHNAME', 'estoque_cache_colunas_do_filtro' LANGUAGE C STABLE STRICT;
+
 /*
- * What an attachment depends on in its table: the persistence and, for each
- * mapped column, its number, type and collation.  A change to any of it
- * (ALTER COLUMN ... TYPE, a column dropped and added again) changes the
- * values the cache holds, so the attachment is corrected (ao_mudar_tabela).
+ * What an attachment depends on in its table: the persistence, each mapped
+ * column's number, type and collation, and the columns its filter reads.  A
+ * change to any of it (ALTER COLUMN ... TYPE, a column dropped and added
+ * again) changes the values the cache holds, so the attachment is corrected
+ * (revisar_anexo).
  */
 CREATE FUNCTION estoque_cache.assinatura(anx estoque_cache.anexo) RETURNS text
     LANGUAGE sql STABLE
@@ -626,6 +631,7 @@ AS $$
            || string_agg(format('%s:%s:%s:%s', u.col, a.attnum,
                                 format_type(a.atttypid, a.atttypmod), a.attcollation),
                          ',' ORDER BY u.ord)
+           || ' filtro ' || coalesce(estoque_cache.colunas_do_filtro(anx.tabela, anx.filtro), '')
       FROM unnest(ARRAY[anx.produto, anx.quantidade, anx.data, anx.destino, anx.nome])
            WITH ORDINALITY AS u(col, ord)
       LEFT JOIN pg_attribute a
@@ -873,6 +879,7 @@ CREATE EVENT TRIGGER estoque_cache_tabela_alterada ON ddl_command_end
     EXECUTE FUNCTION estoque_cache.ao_mudar_tabela();
 
 REVOKE ALL ON FUNCTION estoque_cache.argumentos_gatilho(oid),
+    estoque_cache.colunas_do_filtro(regclass, text),
     estoque_cache.assinatura(estoque_cache.anexo),
     estoque_cache.gatilhos_ativos(estoque_cache.anexo),
     estoque_cache.corrigir_um(integer),

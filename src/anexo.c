@@ -27,6 +27,7 @@
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
 #include "optimizer/optimizer.h"
+#include "access/sysattr.h"
 #include "parser/parse_coerce.h"
 #include "lib/stringinfo.h"
 #include "utils/array.h"
@@ -44,6 +45,7 @@
 
 PG_FUNCTION_INFO_V1(estoque_cache_checar_anexo);
 PG_FUNCTION_INFO_V1(estoque_cache_argumentos_gatilho);
+PG_FUNCTION_INFO_V1(estoque_cache_colunas_do_filtro);
 
 static HTAB *anexos = NULL;
 
@@ -544,4 +546,41 @@ estoque_cache_argumentos_gatilho(PG_FUNCTION_ARGS)
 	if (resultado == NULL)
 		PG_RETURN_NULL();
 	PG_RETURN_ARRAYTYPE_P(resultado);
+}
+
+/*
+ * estoque_cache.colunas_do_filtro(tabela regclass, filtro text) returns text
+ *
+ * The columns a filter reads, as "number:type" in column order: part of an
+ * attachment's assinatura, so that a filter column dropped and added again
+ * (same name, new number, no values) makes the attachment recompute.  The
+ * filter is transformed as the table's owner, as everywhere else.
+ */
+Datum
+estoque_cache_colunas_do_filtro(PG_FUNCTION_ARGS)
+{
+	Oid            relid = PG_GETARG_OID(0);
+	char          *filtro = text_to_cstring(PG_GETARG_TEXT_PP(1));
+	Relation       rel = relation_open(relid, AccessShareLock);
+	Identidade     salva;
+	Node          *expr;
+	Bitmapset     *colunas = NULL;
+	StringInfoData buf;
+	int            c = -1;
+
+	ec_como_dono_da_tabela(relid, &salva);
+	expr = filtro_transformar(rel, filtro);
+	ec_restaurar(&salva);
+	pull_varattnos(expr, 1, &colunas);
+	initStringInfo(&buf);
+	while ((c = bms_next_member(colunas, c)) >= 0)
+	{
+		AttrNumber        attnum = c + FirstLowInvalidHeapAttributeNumber;
+		Form_pg_attribute att = TupleDescAttr(RelationGetDescr(rel), attnum - 1);
+
+		appendStringInfo(&buf, "%s%d:%s", buf.len > 0 ? "," : "", attnum,
+						 format_type_with_typemod(att->atttypid, att->atttypmod));
+	}
+	relation_close(rel, AccessShareLock);
+	PG_RETURN_TEXT_P(cstring_to_text(buf.data));
 }
