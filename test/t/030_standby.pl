@@ -112,6 +112,8 @@ $primary->wait_for_catchup($standby, 'replay', $primary->lsn('insert'));
 is($standby->safe_psql($db, 'SELECT count(*) FROM estoque_cache.delta'),
 	'0', 'the standby has replayed the fold');
 compare_nodes('after folding');
+# the oracle (replicated with the rest of the database) on the standby itself
+ec_oracle_empty($standby, $db, 'standby, after folding');
 
 ec_verify_empty($primary, $db, 'primary');
 
