@@ -22,7 +22,8 @@ use PostgreSQL::Test::Utils;
 use Test::More;
 use Time::HiRes qw(usleep);
 
-my $node = ec_node('dobra', conf => [ 'estoque_cache.fold_interval = 200' ]);
+my $node = ec_node('dobra',
+	conf => [ 'estoque_cache.fold_interval = 200', 'estoque_cache.fold_worker = on' ]);
 my $log_offset = ec_log_offset($node);
 
 # A database with one attached movement table.

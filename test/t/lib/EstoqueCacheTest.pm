@@ -43,7 +43,8 @@ sub ec_src
 }
 
 # A started node with estoque_cache preloaded.  Options:
-#   fold_database => DB    run the background folder there (every 200 ms)
+#   fold_database => DB    run the background folder there (every 200 ms);
+#                          without it the background folder is off
 #   streaming => 1         allow a streaming standby
 #   conf => [lines]        more postgresql.conf lines
 #   start => 0             leave it stopped
@@ -68,6 +69,11 @@ sub ec_node
 	{
 		push @conf, "estoque_cache.fold_database = '$opt{fold_database}'";
 		push @conf, "estoque_cache.fold_interval = 200";
+	}
+	else
+	{
+		# preloading alone folds every database; these tests fold when they say
+		push @conf, "estoque_cache.fold_worker = off";
 	}
 	push @conf, @{ $opt{conf} } if $opt{conf};
 	$node->append_conf('postgresql.conf', join("\n", @conf));
