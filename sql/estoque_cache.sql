@@ -1529,7 +1529,6 @@ DECLARE
     t record;
     args text[];
     a text[];
-    canonico text;
     novo integer;
     linhas bigint;
 BEGIN
@@ -1560,14 +1559,16 @@ BEGIN
     END IF;
     -- id, fonte, produto, quantidade, data, destino, nome, filtro ('' is none)
     a := ARRAY(SELECT nullif(x, '') FROM unnest(args) AS x);
-    canonico := estoque_cache.checar_anexo(a[2], t.tgrelid, a[3], a[4], a[5], a[8], a[6], a[7]);
+    PERFORM estoque_cache.checar_anexo(a[2], t.tgrelid, a[3], a[4], a[5], a[8], a[6], a[7]);
     novo := a[1]::integer;
     IF EXISTS (SELECT 1 FROM estoque_cache.anexo WHERE anexo_id = novo) THEN
         novo := nextval('estoque_cache.anexo_id_seq');
     END IF;
     INSERT INTO estoque_cache.anexo (anexo_id, fonte, tabela, produto, quantidade, data,
                                      destino, nome, filtro)
-    VALUES (novo, a[2], t.tgrelid, a[3], a[4], a[5], a[6], a[7], canonico);
+    -- the filter as it was stored (validated above): deparsing a deparsed filter
+    -- again may spell it differently
+    VALUES (novo, a[2], t.tgrelid, a[3], a[4], a[5], a[6], a[7], a[8]);
     PERFORM setval('estoque_cache.anexo_id_seq',
                    greatest((SELECT max(anexo_id) FROM estoque_cache.anexo),
                             (SELECT last_value FROM estoque_cache.anexo_id_seq)));
@@ -1597,7 +1598,6 @@ AS $$
 DECLARE
     inicio timestamptz := clock_timestamp();
     anx estoque_cache.anexo;
-    canonico text;
     sig text;
     ativos boolean;
     msg text;
@@ -1609,8 +1609,8 @@ BEGIN
         RETURN;
     END IF;
     BEGIN
-        canonico := estoque_cache.checar_anexo(anx.fonte, anx.tabela, anx.produto, anx.quantidade,
-                                               anx.data, anx.filtro, anx.destino, anx.nome);
+        PERFORM estoque_cache.checar_anexo(anx.fonte, anx.tabela, anx.produto, anx.quantidade,
+                                           anx.data, anx.filtro, anx.destino, anx.nome);
     EXCEPTION WHEN OTHERS THEN
         GET STACKED DIAGNOSTICS msg = MESSAGE_TEXT, det = PG_EXCEPTION_DETAIL;
         RAISE EXCEPTION USING ERRCODE = 'dependent_objects_still_exist',
@@ -1624,15 +1624,15 @@ BEGIN
     END;
     sig := estoque_cache.assinatura(anx);
     ativos := estoque_cache.gatilhos_ativos(anx);
-    IF sig IS NOT DISTINCT FROM anx.assinatura AND canonico IS NOT DISTINCT FROM anx.filtro
-       AND (NOT ativos OR anx.gatilhos_ativos) THEN
+    -- the filter's text stays as stored: what it reads is in the assinatura
+    IF sig IS NOT DISTINCT FROM anx.assinatura AND (NOT ativos OR anx.gatilhos_ativos) THEN
         IF ativos IS DISTINCT FROM anx.gatilhos_ativos THEN
             UPDATE estoque_cache.anexo SET gatilhos_ativos = ativos WHERE anexo_id = anx.anexo_id;
         END IF;
         RETURN;
     END IF;
     UPDATE estoque_cache.anexo
-       SET assinatura = sig, filtro = canonico, gatilhos_ativos = ativos
+       SET assinatura = sig, gatilhos_ativos = ativos
      WHERE anexo_id = anx.anexo_id;
     IF ativos THEN
         linhas := estoque_cache.corrigir_um(anx.anexo_id);

@@ -63,9 +63,15 @@ my $pendentes = $node->safe_psql('origem', 'SELECT count(*) FROM estoque_cache.d
 cmp_ok($pendentes, '>', 0, "the dumped database has pending deltas ($pendentes)");
 
 # What must come back.
-my $view_sql = 'SELECT * FROM estoque_cache_saldo ORDER BY cod_produto';
-my $produtos_sql = q{SELECT estoque_cache_produto(c) FROM unnest(ARRAY['4310002', '4310003',
-	'4310005', 'NOVO1']) AS c};
+# The figures by value, without atualizado_em: a restore recomputes the cache
+# from the restored rows (the cache tables are not dumped), so a sum may carry
+# another display scale (675 and 675.0) and the groups are updated now.
+my $view_sql = q{SELECT cod_produto, nome_produto, codigos, trim_scale(saldo_atual),
+	trim_scale(qtd_carteira), trim_scale(qtd_pre_separacao), trim_scale(qtd_separacao),
+	trim_scale(saldo_disponivel), trim_scale(previsao_ruptura_7d), data_ruptura, status_ruptura
+	FROM estoque_cache_saldo ORDER BY cod_produto};
+my $produtos_sql = q{SELECT estoque_cache_produto(c) - 'atualizado_em' FROM unnest(ARRAY['4310002',
+	'4310003', '4310005', 'NOVO1']) AS c};
 my %antes = (
 	view => $node->safe_psql('origem', $view_sql),
 	produtos => $node->safe_psql('origem', $produtos_sql),
@@ -127,8 +133,12 @@ is($depois->{grupos}, $antes{status}{grupos}, 'the number of groups is the same'
 
 is($node->safe_psql('destino', $view_sql), $antes{view},
 	'estoque_cache_saldo is identical in the restored database');
-is($node->safe_psql('destino', $produtos_sql), $antes{produtos},
-	'estoque_cache_produto() is identical in the restored database');
+# jsonb compares numbers by value
+my $antes_json = $antes{produtos} =~ s/\n/,/gr;
+is( $node->safe_psql(
+		'destino',
+		"SELECT jsonb_agg(p) = '[$antes_json]'::jsonb FROM ($produtos_sql) AS x(p)"),
+	't', 'estoque_cache_produto() gives the same figures in the restored database');
 is( $node->safe_psql('destino',
 		q{SELECT nome_produto FROM estoque_cache_saldo_produto('4310003')}),
 	'NOME RESTAURADO', 'the product names come back (group of 4310002/4310003)');
