@@ -6,6 +6,7 @@ MODULE_big = estoque_cache
 OBJS = \
 	src/estoque_cache.o \
 	src/anexo.o \
+	src/contribuicao.o \
 	src/trigger.o \
 	src/filtro.o \
 	src/projecao.o \

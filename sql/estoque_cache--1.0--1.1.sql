@@ -20,12 +20,14 @@
  * through it, because the filter, the casts and the output functions of the
  * mapped columns are the application's code and must never run with the
  * rights of the cache owner or of the administrator calling a repair.  $1 in
- * the query is `codigos`.  Reads in the caller's snapshot.
+ * the query is `codigos`.  Reads in the caller's snapshot, or with `recente`
+ * in the latest one (a new attachment: see contar_anexo_novo).
  */
-CREATE FUNCTION estoque_cache.ler_como_dono(tabela regclass, consulta text, codigos text[])
+CREATE FUNCTION estoque_cache.ler_como_dono(tabela regclass, consulta text, codigos text[],
+                                            recente boolean DEFAULT false)
     RETURNS SETOF record AS 'MODULE_PATHNAME', 'estoque_cache_ler_como_dono'
     LANGUAGE C CALLED ON NULL INPUT;
-REVOKE ALL ON FUNCTION estoque_cache.ler_como_dono(regclass, text, text[]) FROM PUBLIC;
+REVOKE ALL ON FUNCTION estoque_cache.ler_como_dono(regclass, text, text[], boolean) FROM PUBLIC;
 
 /*
  * Bring the cached contribution of one quantity source (optionally only for
@@ -42,23 +44,13 @@ CREATE OR REPLACE FUNCTION estoque_cache.corrigir_anexo(p_anexo integer, codigos
 AS $$
 DECLARE
     anx estoque_cache.anexo;
-    data_expr text;
     consulta text;
     n bigint;
 BEGIN
     SELECT * INTO STRICT anx FROM estoque_cache.anexo WHERE anexo_id = p_anexo;
     PERFORM estoque_cache.travar_anexo(p_anexo);
-    data_expr := estoque_cache.expressao_data(anx);
     -- the source side, read as the table's owner (see ler_como_dono)
-    consulta := format($q$
-        SELECT (%1$I)::text AS codigo, %2$s AS data, sum((%3$I)::numeric) AS q
-          FROM ONLY %4$s
-         WHERE %5$s
-           AND ($1 IS NULL OR (%1$I)::text = ANY ($1))
-         GROUP BY 1, 2
-        $q$,
-        anx.produto, data_expr, anx.quantidade, estoque_cache.nome_qualificado(anx.tabela),
-        estoque_cache.condicao_fonte(anx));
+    consulta := estoque_cache.consulta_fonte(anx);
     EXECUTE format($sql$
         WITH fontes AS (
             SELECT f.codigo COLLATE "C" AS codigo, f.data, f.q
@@ -239,10 +231,7 @@ BEGIN
                 'FROM estoque_cache.ler_como_dono(%s::pg_catalog.oid::pg_catalog.regclass, %L, NULL) '
                 'AS f(codigo text, data date, q numeric) ',
                 estoque_cache.fonte_numero(anx.fonte), anx.tabela::oid,
-                format('SELECT (%1$I)::text, %2$s, (%3$I)::numeric FROM ONLY %4$s WHERE %5$s',
-                       anx.produto, estoque_cache.expressao_data(anx), anx.quantidade,
-                       estoque_cache.nome_qualificado(anx.tabela),
-                       estoque_cache.condicao_fonte(anx)));
+                estoque_cache.consulta_fonte(anx));
         END IF;
     END LOOP;
 
@@ -587,12 +576,8 @@ BEGIN
     PERFORM pg_advisory_xact_lock(4532, 0);
     PERFORM estoque_cache.travar_anexo(p_anexo);
     PERFORM estoque_cache.versao_saldo();
-    DELETE FROM estoque_cache.saldo WHERE anexo_id = p_anexo;
-    GET DIAGNOSTICS k = ROW_COUNT; n := n + k;
-    DELETE FROM estoque_cache.delta WHERE anexo_id = p_anexo;
-    GET DIAGNOSTICS k = ROW_COUNT; n := n + k;
-    DELETE FROM estoque_cache.nome WHERE anexo_id = p_anexo;
-    GET DIAGNOSTICS k = ROW_COUNT; n := n + k;
+    -- as every committed transaction left them, whatever the isolation level
+    n := n + estoque_cache.apagar_contribuicao(p_anexo);
     IF anx.fonte = 'unificacao' THEN
         PERFORM estoque_cache.travar_unificacao();
         WITH removidas AS (
@@ -652,8 +637,12 @@ AS $$
                         'estoque_cache.trg_codigos()'::regprocedure)
 $$;
 
-/* Bring one attachment's whole contribution in line with its table. */
-CREATE FUNCTION estoque_cache.corrigir_um(p_anexo integer) RETURNS bigint
+/*
+ * Bring one attachment's whole contribution in line with its table; `novo`
+ * for an attachment just registered (see contar_anexo_novo).
+ */
+CREATE FUNCTION estoque_cache.corrigir_um(p_anexo integer, novo boolean DEFAULT false)
+    RETURNS bigint
     LANGUAGE plpgsql
     SET search_path = pg_catalog, pg_temp
 AS $$
@@ -668,6 +657,9 @@ BEGIN
         WHEN 'produtos' THEN
             RETURN estoque_cache.sincronizar_nomes(p_anexo, NULL);
         ELSE
+            IF novo THEN
+                RETURN estoque_cache.contar_anexo_novo(p_anexo);
+            END IF;
             RETURN estoque_cache.corrigir_anexo(p_anexo, NULL);
     END CASE;
 END;
@@ -737,7 +729,7 @@ BEGIN
     UPDATE estoque_cache.anexo x
        SET assinatura = estoque_cache.assinatura(x), gatilhos_ativos = estoque_cache.gatilhos_ativos(x)
      WHERE x.anexo_id = novo;
-    linhas := estoque_cache.corrigir_um(novo);
+    linhas := estoque_cache.corrigir_um(novo, true);
     PERFORM estoque_cache.registrar('attach', t.tgrelid::regclass::text, inicio, linhas,
         jsonb_build_object('anexo_id', novo, 'fonte', a[2],
                            'motivo', 'trigger created by a restore'));
@@ -840,7 +832,7 @@ BEGIN
     PERFORM estoque_cache.criar_gatilhos(novo, relid::regclass,
         CASE WHEN r.fonte IN ('unificacao', 'produtos') THEN 'estoque_cache.trg_codigos'
              ELSE 'estoque_cache.trg_fonte' END, 'estoque_cache_reanexo_');
-    linhas := estoque_cache.corrigir_um(novo);
+    linhas := estoque_cache.corrigir_um(novo, true);
     PERFORM estoque_cache.registrar('attach', relid::regclass::text, inicio, linhas,
         jsonb_build_object('anexo_id', novo, 'fonte', r.fonte,
                            'motivo', 'created again after being dropped'));
@@ -882,7 +874,7 @@ REVOKE ALL ON FUNCTION estoque_cache.argumentos_gatilho(oid),
     estoque_cache.colunas_do_filtro(regclass, text),
     estoque_cache.assinatura(estoque_cache.anexo),
     estoque_cache.gatilhos_ativos(estoque_cache.anexo),
-    estoque_cache.corrigir_um(integer),
+    estoque_cache.corrigir_um(integer, boolean),
     estoque_cache.registrar_de_gatilho(oid),
     estoque_cache.revisar_anexo(oid),
     estoque_cache.reanexar(oid),
@@ -924,3 +916,133 @@ BEGIN
     END LOOP;
 END;
 $$;
+
+/* ------------------------------------------------------------------------
+ * TRUNCATE, attach, detach and DROP are exact from any isolation level
+ * ------------------------------------------------------------------------ */
+
+/*
+ * Deletes what the cache holds for an attachment with the latest snapshot
+ * (src/contribuicao.c): for detach and DROP, from any isolation level.
+ */
+CREATE FUNCTION estoque_cache.apagar_contribuicao(anexo_id integer) RETURNS bigint
+    AS 'MODULE_PATHNAME', 'estoque_cache_apagar_contribuicao' LANGUAGE C STRICT;
+
+/*
+ * The query (for ler_como_dono) of a quantity source's rows that count,
+ * summed per (code, date); $1 restricts it to some codes (all when NULL).
+ * A partitioned table is read with its partitions.
+ */
+CREATE FUNCTION estoque_cache.consulta_fonte(anx estoque_cache.anexo) RETURNS text
+    LANGUAGE sql STABLE
+    SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT format($q$
+        SELECT (%1$I)::text AS codigo, %2$s AS data, sum((%3$I)::numeric) AS q
+          FROM %6$s%4$s
+         WHERE %5$s
+           AND ($1 IS NULL OR (%1$I)::text = ANY ($1))
+         GROUP BY 1, 2
+        $q$,
+        anx.produto, estoque_cache.expressao_data(anx), anx.quantidade,
+        estoque_cache.nome_qualificado(anx.tabela), estoque_cache.condicao_fonte(anx),
+        CASE WHEN (SELECT relkind FROM pg_class WHERE oid = anx.tabela) = 'p' THEN ''
+             ELSE 'ONLY ' END)
+$$;
+
+/*
+ * A new attachment's contribution: the rows of its table as every committed
+ * transaction left them (the latest snapshot, whatever the isolation level:
+ * rows written before its triggers existed must all count), appended as
+ * deltas.  The cache holds nothing for it yet.  Returns how many figures.
+ */
+CREATE FUNCTION estoque_cache.contar_anexo_novo(p_anexo integer) RETURNS bigint
+    LANGUAGE plpgsql
+    SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    anx estoque_cache.anexo;
+    n bigint;
+BEGIN
+    SELECT * INTO STRICT anx FROM estoque_cache.anexo WHERE anexo_id = p_anexo;
+    INSERT INTO estoque_cache.delta (codigo, anexo_id, data, fonte, quantidade)
+    SELECT f.codigo, p_anexo, f.data, estoque_cache.fonte_numero(anx.fonte), f.q
+      FROM estoque_cache.ler_como_dono(anx.tabela, estoque_cache.consulta_fonte(anx), NULL, true)
+           AS f(codigo text, data date, q numeric)
+     WHERE f.q <> 0;
+    GET DIAGNOSTICS n = ROW_COUNT;
+    RETURN n;
+END;
+$$;
+
+CREATE OR REPLACE FUNCTION @extschema@.estoque_cache_attach(fonte text, tabela regclass,
+    produto text DEFAULT NULL, quantidade text DEFAULT NULL, data text DEFAULT NULL,
+    filtro text DEFAULT NULL)
+    RETURNS jsonb
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    inicio timestamptz := clock_timestamp();
+    f text := $1;
+    p text := $3;
+    q text := $4;
+    d text := $5;
+    filtro_txt text := $6;
+    id integer;
+    linhas bigint;
+BEGIN
+    IF f IS NULL THEN
+        RAISE EXCEPTION USING ERRCODE = 'null_value_not_allowed',
+            MESSAGE = 'fonte must not be null',
+            HINT = 'Pass one of movimentacao, carteira, pre_separacao, separacao, producao.';
+    END IF;
+    IF f NOT IN ('movimentacao', 'carteira', 'pre_separacao', 'separacao', 'producao') THEN
+        RAISE EXCEPTION USING ERRCODE = 'invalid_parameter_value',
+            MESSAGE = format('unknown fonte %s', coalesce(quote_literal(f), 'NULL')),
+            DETAIL = 'Quantity sources are movimentacao, carteira, pre_separacao, separacao and producao.',
+            HINT = 'Attach code links with estoque_cache_attach_unificacao() and a product '
+                   'catalogue with estoque_cache_attach_produtos().';
+    END IF;
+    IF $2 IS NULL THEN
+        RAISE EXCEPTION USING ERRCODE = 'null_value_not_allowed',
+            MESSAGE = 'tabela must not be null', HINT = 'Pass the table to attach, e.g. ''movimentacao_estoque''.';
+    END IF;
+    CASE f
+        WHEN 'movimentacao' THEN
+            p := coalesce(p, 'cod_produto'); q := coalesce(q, 'qtd_movimentacao');
+            filtro_txt := coalesce(filtro_txt, 'ativo');
+        WHEN 'carteira' THEN
+            p := coalesce(p, 'cod_produto'); q := coalesce(q, 'qtd_saldo_produto_pedido');
+            filtro_txt := coalesce(filtro_txt, 'ativo AND separacao_lote_id IS NULL');
+        WHEN 'pre_separacao' THEN
+            p := coalesce(p, 'cod_produto'); q := coalesce(q, 'qtd_selecionada_usuario');
+            d := coalesce(d, 'data_expedicao_editada');
+            filtro_txt := coalesce(filtro_txt, 'status IN (''CRIADO'', ''RECOMPOSTO'')');
+        WHEN 'separacao' THEN
+            p := coalesce(p, 'cod_produto'); q := coalesce(q, 'qtd_saldo');
+            d := coalesce(d, 'expedicao');
+            filtro_txt := coalesce(filtro_txt, 'sincronizado_nf IS NOT TRUE');
+        WHEN 'producao' THEN
+            p := coalesce(p, 'cod_produto'); q := coalesce(q, 'qtd_programada');
+            d := coalesce(d, 'data_programacao');
+    END CASE;
+
+    id := estoque_cache.registrar_anexo(f, $2, p, q, d, NULL, NULL, filtro_txt);
+    PERFORM estoque_cache.criar_gatilhos(id, $2, 'estoque_cache.trg_fonte');
+    linhas := estoque_cache.contar_anexo_novo(id);
+    PERFORM estoque_cache.fold(NULL, true);
+    PERFORM estoque_cache.registrar('attach', $2::text, inicio, linhas,
+                                    jsonb_build_object('anexo_id', id, 'fonte', f));
+    RETURN (SELECT jsonb_build_object('anexo_id', a.anexo_id, 'fonte', a.fonte,
+                                      'tabela', a.tabela::text, 'produto', a.produto,
+                                      'quantidade', a.quantidade, 'data', a.data,
+                                      'filtro', a.filtro, 'linhas', linhas)
+              FROM estoque_cache.anexo a WHERE a.anexo_id = id);
+END;
+$$;
+
+REVOKE ALL ON FUNCTION estoque_cache.apagar_contribuicao(integer),
+    estoque_cache.consulta_fonte(estoque_cache.anexo),
+    estoque_cache.contar_anexo_novo(integer)
+FROM PUBLIC;

@@ -194,9 +194,11 @@ CREATE FUNCTION estoque_cache.checar_anexo(fonte text, tabela regclass, produto 
  * through it, because the filter, the casts and the output functions of the
  * mapped columns are the application's code and must never run with the
  * rights of the cache owner or of the administrator calling a repair.  $1 in
- * the query is `codigos`.  Reads in the caller's snapshot.
+ * the query is `codigos`.  Reads in the caller's snapshot, or with `recente`
+ * in the latest one (a new attachment: see contar_anexo_novo).
  */
-CREATE FUNCTION estoque_cache.ler_como_dono(tabela regclass, consulta text, codigos text[])
+CREATE FUNCTION estoque_cache.ler_como_dono(tabela regclass, consulta text, codigos text[],
+                                            recente boolean DEFAULT false)
     RETURNS SETOF record AS 'MODULE_PATHNAME', 'estoque_cache_ler_como_dono'
     LANGUAGE C CALLED ON NULL INPUT;
 
@@ -430,6 +432,60 @@ END;
 $$;
 
 /*
+ * Deletes what the cache holds for an attachment with the latest snapshot
+ * (src/contribuicao.c): for detach and DROP, from any isolation level.
+ */
+CREATE FUNCTION estoque_cache.apagar_contribuicao(anexo_id integer) RETURNS bigint
+    AS 'MODULE_PATHNAME', 'estoque_cache_apagar_contribuicao' LANGUAGE C STRICT;
+
+/*
+ * The query (for ler_como_dono) of a quantity source's rows that count,
+ * summed per (code, date); $1 restricts it to some codes (all when NULL).
+ * A partitioned table is read with its partitions.
+ */
+CREATE FUNCTION estoque_cache.consulta_fonte(anx estoque_cache.anexo) RETURNS text
+    LANGUAGE sql STABLE
+    SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT format($q$
+        SELECT (%1$I)::text AS codigo, %2$s AS data, sum((%3$I)::numeric) AS q
+          FROM %6$s%4$s
+         WHERE %5$s
+           AND ($1 IS NULL OR (%1$I)::text = ANY ($1))
+         GROUP BY 1, 2
+        $q$,
+        anx.produto, estoque_cache.expressao_data(anx), anx.quantidade,
+        estoque_cache.nome_qualificado(anx.tabela), estoque_cache.condicao_fonte(anx),
+        CASE WHEN (SELECT relkind FROM pg_class WHERE oid = anx.tabela) = 'p' THEN ''
+             ELSE 'ONLY ' END)
+$$;
+
+/*
+ * A new attachment's contribution: the rows of its table as every committed
+ * transaction left them (the latest snapshot, whatever the isolation level:
+ * rows written before its triggers existed must all count), appended as
+ * deltas.  The cache holds nothing for it yet.  Returns how many figures.
+ */
+CREATE FUNCTION estoque_cache.contar_anexo_novo(p_anexo integer) RETURNS bigint
+    LANGUAGE plpgsql
+    SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    anx estoque_cache.anexo;
+    n bigint;
+BEGIN
+    SELECT * INTO STRICT anx FROM estoque_cache.anexo WHERE anexo_id = p_anexo;
+    INSERT INTO estoque_cache.delta (codigo, anexo_id, data, fonte, quantidade)
+    SELECT f.codigo, p_anexo, f.data, estoque_cache.fonte_numero(anx.fonte), f.q
+      FROM estoque_cache.ler_como_dono(anx.tabela, estoque_cache.consulta_fonte(anx), NULL, true)
+           AS f(codigo text, data date, q numeric)
+     WHERE f.q <> 0;
+    GET DIAGNOSTICS n = ROW_COUNT;
+    RETURN n;
+END;
+$$;
+
+/*
  * Bring the cached contribution of one quantity source (optionally only for
  * some codes) in line with the table: append to estoque_cache.delta the
  * difference between the sources and the cache, computed in a single
@@ -444,23 +500,13 @@ CREATE FUNCTION estoque_cache.corrigir_anexo(p_anexo integer, codigos text[])
 AS $$
 DECLARE
     anx estoque_cache.anexo;
-    data_expr text;
     consulta text;
     n bigint;
 BEGIN
     SELECT * INTO STRICT anx FROM estoque_cache.anexo WHERE anexo_id = p_anexo;
     PERFORM estoque_cache.travar_anexo(p_anexo);
-    data_expr := estoque_cache.expressao_data(anx);
     -- the source side, read as the table's owner (see ler_como_dono)
-    consulta := format($q$
-        SELECT (%1$I)::text AS codigo, %2$s AS data, sum((%3$I)::numeric) AS q
-          FROM ONLY %4$s
-         WHERE %5$s
-           AND ($1 IS NULL OR (%1$I)::text = ANY ($1))
-         GROUP BY 1, 2
-        $q$,
-        anx.produto, data_expr, anx.quantidade, estoque_cache.nome_qualificado(anx.tabela),
-        estoque_cache.condicao_fonte(anx));
+    consulta := estoque_cache.consulta_fonte(anx);
     EXECUTE format($sql$
         WITH fontes AS (
             SELECT f.codigo COLLATE "C" AS codigo, f.data, f.q
@@ -868,7 +914,7 @@ BEGIN
 
     id := estoque_cache.registrar_anexo(f, $2, p, q, d, NULL, NULL, filtro_txt);
     PERFORM estoque_cache.criar_gatilhos(id, $2, 'estoque_cache.trg_fonte');
-    linhas := estoque_cache.corrigir_anexo(id, NULL);
+    linhas := estoque_cache.contar_anexo_novo(id);
     PERFORM estoque_cache.fold(NULL, true);
     PERFORM estoque_cache.registrar('attach', $2::text, inicio, linhas,
                                     jsonb_build_object('anexo_id', id, 'fonte', f));
@@ -984,12 +1030,8 @@ BEGIN
     PERFORM pg_advisory_xact_lock(4532, 0);
     PERFORM estoque_cache.travar_anexo(p_anexo);
     PERFORM estoque_cache.versao_saldo();
-    DELETE FROM estoque_cache.saldo WHERE anexo_id = p_anexo;
-    GET DIAGNOSTICS k = ROW_COUNT; n := n + k;
-    DELETE FROM estoque_cache.delta WHERE anexo_id = p_anexo;
-    GET DIAGNOSTICS k = ROW_COUNT; n := n + k;
-    DELETE FROM estoque_cache.nome WHERE anexo_id = p_anexo;
-    GET DIAGNOSTICS k = ROW_COUNT; n := n + k;
+    -- as every committed transaction left them, whatever the isolation level
+    n := n + estoque_cache.apagar_contribuicao(p_anexo);
     IF anx.fonte = 'unificacao' THEN
         PERFORM estoque_cache.travar_unificacao();
         WITH removidas AS (
@@ -1223,10 +1265,7 @@ BEGIN
                 'FROM estoque_cache.ler_como_dono(%s::pg_catalog.oid::pg_catalog.regclass, %L, NULL) '
                 'AS f(codigo text, data date, q numeric) ',
                 estoque_cache.fonte_numero(anx.fonte), anx.tabela::oid,
-                format('SELECT (%1$I)::text, %2$s, (%3$I)::numeric FROM ONLY %4$s WHERE %5$s',
-                       anx.produto, estoque_cache.expressao_data(anx), anx.quantidade,
-                       estoque_cache.nome_qualificado(anx.tabela),
-                       estoque_cache.condicao_fonte(anx)));
+                estoque_cache.consulta_fonte(anx));
         END IF;
     END LOOP;
 
@@ -1490,8 +1529,12 @@ AS $$
                         'estoque_cache.trg_codigos()'::regprocedure)
 $$;
 
-/* Bring one attachment's whole contribution in line with its table. */
-CREATE FUNCTION estoque_cache.corrigir_um(p_anexo integer) RETURNS bigint
+/*
+ * Bring one attachment's whole contribution in line with its table; `novo`
+ * for an attachment just registered (see contar_anexo_novo).
+ */
+CREATE FUNCTION estoque_cache.corrigir_um(p_anexo integer, novo boolean DEFAULT false)
+    RETURNS bigint
     LANGUAGE plpgsql
     SET search_path = pg_catalog, pg_temp
 AS $$
@@ -1506,6 +1549,9 @@ BEGIN
         WHEN 'produtos' THEN
             RETURN estoque_cache.sincronizar_nomes(p_anexo, NULL);
         ELSE
+            IF novo THEN
+                RETURN estoque_cache.contar_anexo_novo(p_anexo);
+            END IF;
             RETURN estoque_cache.corrigir_anexo(p_anexo, NULL);
     END CASE;
 END;
@@ -1575,7 +1621,7 @@ BEGIN
     UPDATE estoque_cache.anexo x
        SET assinatura = estoque_cache.assinatura(x), gatilhos_ativos = estoque_cache.gatilhos_ativos(x)
      WHERE x.anexo_id = novo;
-    linhas := estoque_cache.corrigir_um(novo);
+    linhas := estoque_cache.corrigir_um(novo, true);
     PERFORM estoque_cache.registrar('attach', t.tgrelid::regclass::text, inicio, linhas,
         jsonb_build_object('anexo_id', novo, 'fonte', a[2],
                            'motivo', 'trigger created by a restore'));
@@ -1678,7 +1724,7 @@ BEGIN
     PERFORM estoque_cache.criar_gatilhos(novo, relid::regclass,
         CASE WHEN r.fonte IN ('unificacao', 'produtos') THEN 'estoque_cache.trg_codigos'
              ELSE 'estoque_cache.trg_fonte' END, 'estoque_cache_reanexo_');
-    linhas := estoque_cache.corrigir_um(novo);
+    linhas := estoque_cache.corrigir_um(novo, true);
     PERFORM estoque_cache.registrar('attach', relid::regclass::text, inicio, linhas,
         jsonb_build_object('anexo_id', novo, 'fonte', r.fonte,
                            'motivo', 'created again after being dropped'));

@@ -395,12 +395,11 @@ anexo_carregar(Anexo *anexo, Relation rel)
 		elog(ERROR, "SPI_connect failed");
 	if (plano == NULL)
 	{
-		SPIPlanPtr p =
-			SPI_prepare("SELECT fonte, anexo_id::pg_catalog.text, produto, "
-						"quantidade, data, destino, filtro "
-						"FROM estoque_cache.anexo "
-						"WHERE tabela::pg_catalog.oid OPERATOR(pg_catalog.=) $1",
-						1, &argtipo);
+		SPIPlanPtr p = SPI_prepare("SELECT fonte, anexo_id::pg_catalog.text, produto, "
+								   "quantidade, data, destino, filtro "
+								   "FROM estoque_cache.anexo "
+								   "WHERE tabela::pg_catalog.oid OPERATOR(pg_catalog.=) $1",
+								   1, &argtipo);
 
 		if (p == NULL)
 			elog(ERROR, "SPI_prepare failed: %s", SPI_result_code_string(SPI_result));
@@ -416,17 +415,15 @@ anexo_carregar(Anexo *anexo, Relation rel)
 							 1) != SPI_OK_SELECT)
 		elog(ERROR, "SPI_execute_plan failed");
 	if (SPI_processed != 1)
-		ereport(ERROR,
-				(errcode(ERRCODE_UNDEFINED_OBJECT),
-				 errmsg("table \"%s\" has estoque_cache triggers but is not attached",
-						RelationGetRelationName(rel)),
-				 errdetail("Its writes cannot reach the cache, so they are refused."),
-				 errhint("Attach it with estoque_cache_attach(), or drop its triggers named "
-						 "estoque_cache_* if it should not be attached.")));
+		ereport(ERROR, (errcode(ERRCODE_UNDEFINED_OBJECT),
+						errmsg("table \"%s\" has estoque_cache triggers but is not attached",
+							   RelationGetRelationName(rel)),
+						errdetail("Its writes cannot reach the cache, so they are refused."),
+						errhint("Attach it with estoque_cache_attach(), or drop its triggers named "
+								"estoque_cache_* if it should not be attached.")));
 
 	anexo->fonte = fonte_de_nome(SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1));
-	anexo->anexo_id =
-		pg_strtoint32(SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2));
+	anexo->anexo_id = pg_strtoint32(SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2));
 	for (int i = 0; i < 5; i++)
 	{
 		char *v = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, i + 3);
@@ -525,7 +522,7 @@ estoque_cache_argumentos_gatilho(PG_FUNCTION_ARGS)
 		Form_pg_trigger forma = (Form_pg_trigger) GETSTRUCT(tup);
 		Datum          *elementos = palloc0(sizeof(Datum) * Max(forma->tgnargs, 1));
 		bool            nulo;
-		Datum           args = heap_getattr(tup, Anum_pg_trigger_tgargs, RelationGetDescr(rel), &nulo);
+		Datum args = heap_getattr(tup, Anum_pg_trigger_tgargs, RelationGetDescr(rel), &nulo);
 
 		if (!nulo && forma->tgnargs > 0)
 		{

@@ -120,6 +120,9 @@ extern void   conversao_preparar(Conversao *conv, Oid tipo_origem, Oid tipo_dest
 								 MemoryContext mcxt);
 extern Datum  conversao_aplicar(Conversao *conv, Datum valor);
 
+/* contribuicao.c */
+extern void contribuicao_cancelar(int32 anexo_id);
+
 /* soma.c */
 extern void  soma_iniciar(Soma *s);
 extern void  soma_adicionar(Soma *s, Datum valor, int sinal);

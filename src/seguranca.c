@@ -38,6 +38,7 @@
 #include "utils/builtins.h"
 #include "utils/guc.h"
 #include "utils/lsyscache.h"
+#include "utils/snapmgr.h"
 #include "utils/syscache.h"
 
 #include "estoque_cache.h"
@@ -75,8 +76,8 @@ ec_como_dono_do_cache(Identidade *salva)
 {
 	GetUserIdAndSecContext(&salva->usuario, &salva->contexto);
 	salva->nivel_guc = -1;
-	SetUserIdAndSecContext(ec_dono(), salva->contexto | SECURITY_LOCAL_USERID_CHANGE |
-										  SECURITY_NOFORCE_RLS);
+	SetUserIdAndSecContext(ec_dono(),
+						   salva->contexto | SECURITY_LOCAL_USERID_CHANGE | SECURITY_NOFORCE_RLS);
 }
 
 /*
@@ -88,9 +89,9 @@ void
 ec_como_dono_da_tabela(Oid relid, Identidade *salva)
 {
 	GetUserIdAndSecContext(&salva->usuario, &salva->contexto);
-	SetUserIdAndSecContext(dono_da_relacao(relid),
-						   salva->contexto | SECURITY_LOCAL_USERID_CHANGE |
-							   SECURITY_RESTRICTED_OPERATION | SECURITY_NOFORCE_RLS);
+	SetUserIdAndSecContext(dono_da_relacao(relid), salva->contexto | SECURITY_LOCAL_USERID_CHANGE |
+													   SECURITY_RESTRICTED_OPERATION |
+													   SECURITY_NOFORCE_RLS);
 	salva->nivel_guc = NewGUCNestLevel();
 	(void) set_config_option("search_path", "pg_catalog, pg_temp", PGC_USERSET, PGC_S_SESSION,
 							 GUC_ACTION_SAVE, true, 0, false);
@@ -109,8 +110,8 @@ ec_restaurar(Identidade *salva)
 }
 
 /*
- * estoque_cache.ler_como_dono(tabela regclass, consulta text, codigos text[])
- *     RETURNS SETOF record
+ * estoque_cache.ler_como_dono(tabela regclass, consulta text, codigos text[],
+ *                             recente boolean DEFAULT false) RETURNS SETOF record
  *
  * Runs `consulta`, a SELECT over `tabela` built by the extension's SQL from
  * an attachment (quoted identifiers, the stored canonical filter, casts of
@@ -118,7 +119,9 @@ ec_restaurar(Identidade *salva)
  * operation, and returns its rows; $1 in the query is `codigos`.  It reads
  * in the caller's snapshot (SPI read-only mode uses the active snapshot), so
  * a repair that compares its result with the cache in one statement sees
- * both sides alike.  Not executable by PUBLIC.
+ * both sides alike; with `recente`, in the latest snapshot instead, for a
+ * new attachment, whose rows committed by anyone before its triggers existed
+ * must all count whatever the isolation level.  Not executable by PUBLIC.
  */
 Datum
 estoque_cache_ler_como_dono(PG_FUNCTION_ARGS)
@@ -145,7 +148,17 @@ estoque_cache_ler_como_dono(PG_FUNCTION_ARGS)
 	ec_como_dono_da_tabela(relid, &salva);
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
-	ret = SPI_execute_with_args(consulta, 1, &tipo, &codigos, &nulo, true, 0);
+	if (PG_NARGS() > 3 && !PG_ARGISNULL(3) && PG_GETARG_BOOL(3))
+	{
+		SPIPlanPtr plano = SPI_prepare(consulta, 1, &tipo);
+
+		if (plano == NULL)
+			elog(ERROR, "SPI_prepare failed: %s", SPI_result_code_string(SPI_result));
+		ret = SPI_execute_snapshot(plano, &codigos, &nulo, GetLatestSnapshot(), InvalidSnapshot,
+								   true, false, 0);
+	}
+	else
+		ret = SPI_execute_with_args(consulta, 1, &tipo, &codigos, &nulo, true, 0);
 	if (ret != SPI_OK_SELECT)
 		elog(ERROR, "estoque_cache.ler_como_dono: %s", SPI_result_code_string(ret));
 	if (SPI_tuptable->tupdesc->natts != rsinfo->setDesc->natts)
@@ -155,11 +168,11 @@ estoque_cache_ler_como_dono(PG_FUNCTION_ARGS)
 	for (int i = 0; i < rsinfo->setDesc->natts; i++)
 		if (TupleDescAttr(SPI_tuptable->tupdesc, i)->atttypid !=
 			TupleDescAttr(rsinfo->setDesc, i)->atttypid)
-			ereport(ERROR, (errcode(ERRCODE_DATATYPE_MISMATCH),
-							errmsg("column %d of the query has type %s, the caller expects %s",
-								   i + 1,
-								   format_type_be(TupleDescAttr(SPI_tuptable->tupdesc, i)->atttypid),
-								   format_type_be(TupleDescAttr(rsinfo->setDesc, i)->atttypid))));
+			ereport(ERROR,
+					(errcode(ERRCODE_DATATYPE_MISMATCH),
+					 errmsg("column %d of the query has type %s, the caller expects %s", i + 1,
+							format_type_be(TupleDescAttr(SPI_tuptable->tupdesc, i)->atttypid),
+							format_type_be(TupleDescAttr(rsinfo->setDesc, i)->atttypid))));
 	for (uint64 i = 0; i < SPI_processed; i++)
 		tuplestore_puttuple(rsinfo->setResult, SPI_tuptable->vals[i]);
 	SPI_finish();

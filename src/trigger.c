@@ -365,8 +365,14 @@ estoque_cache_trg_fonte(PG_FUNCTION_ARGS)
 
 	if (TRIGGER_FIRED_BY_TRUNCATE(trigdata->tg_event))
 	{
-		/* The table is empty now: cancel its whole contribution. */
-		chamar_sincronizacao("SELECT estoque_cache.truncar_anexo($1)", anexo->anexo_id, (Datum) 0, true);
+		/*
+		 * The table is empty now: cancel its whole contribution, as every
+		 * committed transaction left it (contribuicao.c), after the row
+		 * lock that orders it with the repairs of this attachment.
+		 */
+		chamar_sincronizacao("SELECT estoque_cache.travar_anexo($1)", anexo->anexo_id, (Datum) 0,
+							 true);
+		contribuicao_cancelar(anexo->anexo_id);
 		ec_restaurar(&salva);
 		return PointerGetDatum(NULL);
 	}
@@ -470,7 +476,8 @@ estoque_cache_trg_codigos(PG_FUNCTION_ARGS)
 		 * statement locks any row of the table: taken in the AFTER trigger,
 		 * it would let two changers each hold a row the other needs.
 		 */
-		chamar_sincronizacao("SELECT estoque_cache.travar_codigos($1)", anexo->anexo_id, (Datum) 0, true);
+		chamar_sincronizacao("SELECT estoque_cache.travar_codigos($1)", anexo->anexo_id, (Datum) 0,
+							 true);
 		ec_restaurar(&salva);
 		return PointerGetDatum(NULL);
 	}

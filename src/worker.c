@@ -79,9 +79,9 @@ typedef struct EstadoFolder
 	bool tem_extensao;
 } EstadoFolder;
 
-static EstadoFolder            *estado = NULL;
-static shmem_request_hook_type  anterior_shmem_request = NULL;
-static shmem_startup_hook_type  anterior_shmem_startup = NULL;
+static EstadoFolder           *estado = NULL;
+static shmem_request_hook_type anterior_shmem_request = NULL;
+static shmem_startup_hook_type anterior_shmem_startup = NULL;
 
 static void
 pedir_memoria(void)
@@ -116,8 +116,8 @@ ec_worker_registrar(void)
 	BackgroundWorker worker;
 
 	DefineCustomBoolVariable("estoque_cache.fold_worker",
-							 "Runs the background folder (with shared_preload_libraries).",
-							 NULL, &fold_worker, true, PGC_SIGHUP, 0, NULL, NULL, NULL);
+							 "Runs the background folder (with shared_preload_libraries).", NULL,
+							 &fold_worker, true, PGC_SIGHUP, 0, NULL, NULL, NULL);
 	DefineCustomStringVariable(
 		"estoque_cache.fold_database",
 		"The only database where the background folder folds; empty for every database "
@@ -400,9 +400,8 @@ estoque_cache_launcher_main(Datum arg)
 
 			if (achou && v->proxima > agora)
 				continue;
-			v->proxima = dobrar_em(banco)
-							 ? 0
-							 : TimestampTzPlusMilliseconds(agora, REVER_SEM_EXTENSAO_MS);
+			v->proxima =
+				dobrar_em(banco) ? 0 : TimestampTzPlusMilliseconds(agora, REVER_SEM_EXTENSAO_MS);
 			CHECK_FOR_INTERRUPTS();
 		}
 	}
