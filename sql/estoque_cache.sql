@@ -505,7 +505,11 @@ DECLARE
 BEGIN
     SELECT * INTO STRICT anx FROM estoque_cache.anexo WHERE anexo_id = p_anexo;
     PERFORM estoque_cache.travar_anexo(p_anexo);
-    -- the source side, read as the table's owner (see ler_como_dono)
+    -- the source side, read as the table's owner (see ler_como_dono); locked
+    -- before the statement's snapshot is taken, as reading it directly would, so
+    -- that no TRUNCATE commits between that snapshot and the read
+    EXECUTE format('LOCK TABLE %s IN ACCESS SHARE MODE',
+                   estoque_cache.nome_qualificado(anx.tabela));
     consulta := estoque_cache.consulta_fonte(anx);
     EXECUTE format($sql$
         WITH fontes AS (
@@ -1248,6 +1252,11 @@ DECLARE
     n bigint;
 BEGIN
     FOR anx IN SELECT * FROM estoque_cache.anexo ORDER BY anexo_id LOOP
+        -- locked before the comparison's snapshot is taken (see corrigir_anexo)
+        IF anx.fonte <> 'produtos' THEN
+            EXECUTE format('LOCK TABLE %s IN ACCESS SHARE MODE',
+                           estoque_cache.nome_qualificado(anx.tabela));
+        END IF;
         -- source rows are read as each table's owner (see ler_como_dono)
         IF anx.fonte = 'unificacao' THEN
             sql_links := sql_links || format(

@@ -33,6 +33,7 @@
 #include "catalog/pg_class.h"
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
+#include "nodes/execnodes.h"
 #include "funcapi.h"
 #include "miscadmin.h"
 #include "utils/builtins.h"
@@ -117,7 +118,7 @@ ec_restaurar(Identidade *salva)
  * an attachment (quoted identifiers, the stored canonical filter, casts of
  * the mapped columns), as the table's owner in a security-restricted
  * operation, and returns its rows; $1 in the query is `codigos`.  It reads
- * in the caller's snapshot (SPI read-only mode uses the active snapshot), so
+ * in the snapshot of the query that calls it, so
  * a repair that compares its result with the cache in one statement sees
  * both sides alike; with `recente`, in the latest snapshot instead, for a
  * new attachment, whose rows committed by anyone before its triggers existed
@@ -134,6 +135,8 @@ estoque_cache_ler_como_dono(PG_FUNCTION_ARGS)
 	char           nulo;
 	Identidade     salva;
 	int            ret;
+	Snapshot       foto;
+	SPIPlanPtr     plano;
 
 	if (PG_ARGISNULL(0) || PG_ARGISNULL(1))
 		ereport(ERROR, (errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
@@ -148,17 +151,23 @@ estoque_cache_ler_como_dono(PG_FUNCTION_ARGS)
 	ec_como_dono_da_tabela(relid, &salva);
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
+	/*
+	 * The snapshot: the one the calling query reads with (its EState's, not
+	 * whatever snapshot happens to be active: a query fetched through a
+	 * cursor, as PL/pgSQL's RETURN QUERY EXECUTE does, runs without pushing
+	 * its own), or the latest one.
+	 */
 	if (PG_NARGS() > 3 && !PG_ARGISNULL(3) && PG_GETARG_BOOL(3))
-	{
-		SPIPlanPtr plano = SPI_prepare(consulta, 1, &tipo);
-
-		if (plano == NULL)
-			elog(ERROR, "SPI_prepare failed: %s", SPI_result_code_string(SPI_result));
-		ret = SPI_execute_snapshot(plano, &codigos, &nulo, GetLatestSnapshot(), InvalidSnapshot,
-								   true, false, 0);
-	}
+		foto = GetLatestSnapshot();
+	else if (rsinfo->econtext != NULL && rsinfo->econtext->ecxt_estate != NULL &&
+			 rsinfo->econtext->ecxt_estate->es_snapshot != InvalidSnapshot)
+		foto = rsinfo->econtext->ecxt_estate->es_snapshot;
 	else
-		ret = SPI_execute_with_args(consulta, 1, &tipo, &codigos, &nulo, true, 0);
+		foto = GetActiveSnapshot();
+	plano = SPI_prepare(consulta, 1, &tipo);
+	if (plano == NULL)
+		elog(ERROR, "SPI_prepare failed: %s", SPI_result_code_string(SPI_result));
+	ret = SPI_execute_snapshot(plano, &codigos, &nulo, foto, InvalidSnapshot, true, false, 0);
 	if (ret != SPI_OK_SELECT)
 		elog(ERROR, "estoque_cache.ler_como_dono: %s", SPI_result_code_string(ret));
 	if (SPI_tuptable->tupdesc->natts != rsinfo->setDesc->natts)
