@@ -374,11 +374,11 @@ else
 fi
 
 # Make the cache differ from the sources: a movement written while the cache
-# trigger is disabled.
+# trigger is disabled.  The triggers stay disabled while the tool looks
+# (enabling them again would make the attachment correct itself).
 psql_db <<'SQL' || exit 1
 ALTER TABLE movimentacao_estoque DISABLE TRIGGER USER;
 INSERT INTO movimentacao_estoque (cod_produto, qtd_movimentacao) VALUES ('1002', 7);
-ALTER TABLE movimentacao_estoque ENABLE TRIGGER USER;
 SQL
 run -- verificar
 expect "verificar finds the difference: exit 1" 1 \
@@ -396,9 +396,7 @@ expect "verificar after atualizar: exit 0" 0 out 'exact'
 # cache trigger was off) is unknown to the cache, yet verificar lists its
 # difference and atualizar repairs it rather than calling it unknown.
 psql_db <<'SQL' || exit 1
-ALTER TABLE movimentacao_estoque DISABLE TRIGGER USER;
 INSERT INTO movimentacao_estoque (cod_produto, qtd_movimentacao) VALUES ('5001', 3);
-ALTER TABLE movimentacao_estoque ENABLE TRIGGER USER;
 SQL
 run -- verificar --produto 5001
 expect "verificar --produto of a code only the sources have: exit 1, listed" 1 \
@@ -414,6 +412,11 @@ expect_exact "atualizar --produto of a known exact group: 0 rows, exit 0" 0 \
 	'0 rows fixed in the group of product 5001.' ''
 run -- produto 1001
 expect "produto shows the repaired figure" 0 out '^saldo_atual +122(\.0*)?$'
+psql_db <<'SQL' || exit 1
+ALTER TABLE movimentacao_estoque ENABLE TRIGGER USER;
+SQL
+run -- verificar
+expect "verificar after the triggers are enabled again: exit 0" 0 out 'exact'
 
 # ---- privileges --------------------------------------------------------------
 echo "== an unprivileged role"
