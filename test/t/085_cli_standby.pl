@@ -133,13 +133,14 @@ cli_is('verificar --produto of an unknown code on the standby',
 	$standby, [ 'verificar', '--produto', 'NAO_EXISTE' ], 1, '', $unknown);
 
 # A difference made on the primary (a movement written with the cache
-# trigger off) is found by verificar on the standby once replayed.
+# trigger off; the triggers stay off until the repair, as enabling them again
+# would correct the attachment by itself) is found by verificar on the
+# standby once replayed.
 $primary->safe_psql(
 	$db, qq{
 	ALTER TABLE movimentacao_estoque DISABLE TRIGGER USER;
 	INSERT INTO movimentacao_estoque (cod_produto, qtd_movimentacao, tipo_movimentacao, ativo)
 	VALUES ('$code', 7, 'CLI', true);
-	ALTER TABLE movimentacao_estoque ENABLE TRIGGER USER;
 });
 catch_up();
 cli_is('verificar on the standby finds the difference', $standby, ['verificar'],
@@ -160,6 +161,7 @@ diag(join("\n", @errors[ 0 .. ($#errors < 9 ? $#errors : 9) ])) if @errors;
 
 # The repair on the primary reaches the standby.
 cli_is('atualizar on the primary', $primary, ['atualizar'], 0, "1 row fixed.\n", '');
+$primary->safe_psql($db, 'ALTER TABLE movimentacao_estoque ENABLE TRIGGER USER');
 catch_up();
 cli_is('verificar on the standby after the repair', $standby, ['verificar'], 0, $exact, '');
 
