@@ -795,6 +795,7 @@ DECLARE
     alvo text := estoque_cache.nome_qualificado(tabela);
     anx estoque_cache.anexo;
     args text;
+    particao regclass;
 BEGIN
     SELECT * INTO STRICT anx FROM estoque_cache.anexo WHERE anexo_id = p_anexo;
     args := format('%L, %L, %L, %L, %L, %L, %L, %L', anx.anexo_id, anx.fonte,
@@ -818,6 +819,9 @@ BEGIN
                        'OR TRUNCATE ON %s FOR EACH STATEMENT EXECUTE FUNCTION %s(%s)',
                        prefixo || 'trava', alvo, funcao, args);
     END IF;
+    FOR particao IN SELECT p.relid FROM pg_partition_tree(tabela) p WHERE p.relid <> tabela LOOP
+        PERFORM estoque_cache.criar_gatilhos_particao(p_anexo, particao, prefixo);
+    END LOOP;
     UPDATE estoque_cache.anexo x
        SET assinatura = estoque_cache.assinatura(x),
            gatilhos_ativos = estoque_cache.gatilhos_ativos(x)
@@ -1108,6 +1112,17 @@ BEGIN
                                         jsonb_build_object('anexo_id', anx.anexo_id,
                                                            'motivo', 'table dropped'));
     END LOOP;
+    -- a partition dropped: the rows it held leave its partitioned table's figures
+    IF EXISTS (SELECT 1 FROM pg_event_trigger_dropped_objects() o
+                WHERE o.classid = 'pg_class'::regclass AND o.objsubid = 0
+                  AND o.object_type = 'table') THEN
+        FOR anx IN SELECT x.*, x.tabela::oid AS relid, NULL::text AS nome_tabela
+                     FROM estoque_cache.anexo x
+                     JOIN pg_class c ON c.oid = x.tabela AND c.relkind = 'p'
+        LOOP
+            PERFORM estoque_cache.revisar_anexo(anx.relid);
+        END LOOP;
+    END IF;
 END;
 $$;
 CREATE EVENT TRIGGER estoque_cache_tabela_removida ON sql_drop
@@ -1439,10 +1454,7 @@ BEGIN
                                FROM pg_trigger t
                               WHERE t.tgrelid = a.tabela AND t.tgname LIKE 'estoque\_cache\_%'),
                             '{}') AS gatilhos,
-                   (SELECT count(*) = CASE WHEN a.fonte IN ('unificacao', 'produtos') THEN 5 ELSE 4 END
-                           AND bool_and(t.tgenabled IN ('O', 'A'))
-                      FROM pg_trigger t
-                     WHERE t.tgrelid = a.tabela AND t.tgname LIKE 'estoque\_cache\_%') AS ativos
+                   estoque_cache.gatilhos_ativos(a) AS ativos
               FROM estoque_cache.anexo a) x;
 
     SELECT coalesce(jsonb_agg(m), '[]') INTO alertas FROM (
@@ -1460,7 +1472,10 @@ BEGIN
           FROM pg_trigger t
          WHERE t.tgfoid IN ('estoque_cache.trg_fonte()'::regprocedure,
                             'estoque_cache.trg_codigos()'::regprocedure)
-           AND NOT EXISTS (SELECT 1 FROM estoque_cache.anexo a WHERE a.tabela = t.tgrelid)
+           AND NOT EXISTS (SELECT 1 FROM estoque_cache.anexo a
+                            WHERE a.tabela = t.tgrelid
+                               OR a.tabela IN (SELECT p.relid
+                                                 FROM pg_partition_ancestors(t.tgrelid) p))
          GROUP BY t.tgrelid
         UNION ALL
         SELECT format('%s deltas have waited more than 5 minutes to be folded: nothing folds them, '
@@ -1518,6 +1533,9 @@ AS $$
                                 format_type(a.atttypid, a.atttypmod), a.attcollation),
                          ',' ORDER BY u.ord)
            || ' filtro ' || coalesce(estoque_cache.colunas_do_filtro(anx.tabela, anx.filtro), '')
+           || coalesce(' particoes ' || (SELECT string_agg(p.relid::oid::text, ',' ORDER BY p.relid)
+                                           FROM pg_partition_tree(anx.tabela) p
+                                          WHERE p.relid <> anx.tabela), '')
       FROM unnest(ARRAY[anx.produto, anx.quantidade, anx.data, anx.destino, anx.nome])
            WITH ORDINALITY AS u(col, ord)
       LEFT JOIN pg_attribute a
@@ -1532,6 +1550,14 @@ CREATE FUNCTION estoque_cache.gatilhos_ativos(anx estoque_cache.anexo) RETURNS b
 AS $$
     SELECT count(*) = CASE WHEN anx.fonte IN ('unificacao', 'produtos') THEN 5 ELSE 4 END
            AND coalesce(bool_and(t.tgenabled IN ('O', 'A')), false)
+           -- and every partition's (4 on a leaf, 3 on a partitioned partition)
+           AND NOT EXISTS (SELECT 1 FROM pg_partition_tree(anx.tabela) p
+                            WHERE p.relid <> anx.tabela
+                              AND (SELECT count(*) FROM pg_trigger g
+                                    WHERE g.tgrelid = p.relid
+                                      AND g.tgfoid = 'estoque_cache.trg_fonte()'::regprocedure
+                                      AND g.tgenabled IN ('O', 'A'))
+                                  <> CASE WHEN p.isleaf THEN 4 ELSE 3 END)
       FROM pg_trigger t
      WHERE t.tgrelid = anx.tabela AND t.tgname LIKE 'estoque\_cache\_%'
        AND t.tgfoid IN ('estoque_cache.trg_fonte()'::regprocedure,
@@ -1591,6 +1617,9 @@ BEGIN
     IF NOT FOUND OR t.tgfoid NOT IN ('estoque_cache.trg_fonte()'::regprocedure,
                                      'estoque_cache.trg_codigos()'::regprocedure) THEN
         RETURN;
+    END IF;
+    IF (SELECT relispartition FROM pg_class WHERE oid = t.tgrelid) THEN
+        RETURN;     -- a partition's trigger: its partitioned table's trigger registers it
     END IF;
     LOCK TABLE estoque_cache.anexo IN SHARE ROW EXCLUSIVE MODE;
     IF EXISTS (SELECT 1 FROM estoque_cache.anexo WHERE tabela = t.tgrelid) THEN
@@ -1661,6 +1690,7 @@ DECLARE
 BEGIN
     SELECT * INTO anx FROM estoque_cache.anexo WHERE tabela = relid;
     IF NOT FOUND THEN
+        PERFORM estoque_cache.recusar_heranca(relid);
         RETURN;
     END IF;
     BEGIN
@@ -1677,6 +1707,10 @@ BEGIN
             HINT = format('Detach it first with SELECT estoque_cache_detach(%L), make the change, '
                           'and attach it again.', anx.tabela::text);
     END;
+    IF (SELECT relkind FROM pg_class WHERE oid = anx.tabela) = 'p' THEN
+        -- partitions attached or detached: their triggers follow
+        PERFORM estoque_cache.sincronizar_gatilhos_particoes(anx.anexo_id);
+    END IF;
     sig := estoque_cache.assinatura(anx);
     ativos := estoque_cache.gatilhos_ativos(anx);
     -- the filter's text stays as stored: what it reads is in the assinatura
@@ -1694,6 +1728,161 @@ BEGIN
         PERFORM estoque_cache.registrar('refresh', anx.tabela::text, inicio, linhas,
             jsonb_build_object('anexo_id', anx.anexo_id, 'motivo', 'table altered'));
     END IF;
+END;
+$$;
+
+/*
+ * The statement triggers of one partition of an attached partitioned table
+ * (or of a partition of one of its partitions).  A statement fires the
+ * triggers of the table it names only, so writes through the partitioned
+ * table and writes straight into a partition are each counted once.  A leaf
+ * partition's TRUNCATE trigger fires BEFORE, to subtract the rows it is
+ * about to lose (subtrair_particao); a partitioned partition has no rows of
+ * its own, and its leaves are truncated with it.
+ */
+CREATE FUNCTION estoque_cache.criar_gatilhos_particao(p_anexo integer, particao regclass,
+                                                      prefixo text DEFAULT 'estoque_cache_')
+    RETURNS void
+    LANGUAGE plpgsql
+    SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    alvo text := estoque_cache.nome_qualificado(particao);
+    anx estoque_cache.anexo;
+    args text;
+BEGIN
+    SELECT * INTO STRICT anx FROM estoque_cache.anexo WHERE anexo_id = p_anexo;
+    args := format('%L, %L, %L, %L, %L, %L, %L, %L', anx.anexo_id, anx.fonte,
+                   coalesce(anx.produto, ''), coalesce(anx.quantidade, ''), coalesce(anx.data, ''),
+                   coalesce(anx.destino, ''), coalesce(anx.nome, ''), coalesce(anx.filtro, ''));
+    EXECUTE format('CREATE TRIGGER %I AFTER INSERT ON %s '
+                   'REFERENCING NEW TABLE AS novas FOR EACH STATEMENT '
+                   'EXECUTE FUNCTION estoque_cache.trg_fonte(%s)', prefixo || 'ins', alvo, args);
+    EXECUTE format('CREATE TRIGGER %I AFTER UPDATE ON %s '
+                   'REFERENCING OLD TABLE AS antigas NEW TABLE AS novas FOR EACH STATEMENT '
+                   'EXECUTE FUNCTION estoque_cache.trg_fonte(%s)', prefixo || 'upd', alvo, args);
+    EXECUTE format('CREATE TRIGGER %I AFTER DELETE ON %s '
+                   'REFERENCING OLD TABLE AS antigas FOR EACH STATEMENT '
+                   'EXECUTE FUNCTION estoque_cache.trg_fonte(%s)', prefixo || 'del', alvo, args);
+    IF (SELECT relkind FROM pg_class WHERE oid = particao) = 'r' THEN
+        EXECUTE format('CREATE TRIGGER %I BEFORE TRUNCATE ON %s '
+                       'FOR EACH STATEMENT EXECUTE FUNCTION estoque_cache.trg_fonte(%s)',
+                       prefixo || 'trunc', alvo, args);
+    END IF;
+END;
+$$;
+
+/*
+ * Give every partition of an attached partitioned table its triggers, and
+ * take them from tables that are no longer its partitions (DETACH
+ * PARTITION): a detached table's rows leave the cache with it.
+ */
+CREATE FUNCTION estoque_cache.sincronizar_gatilhos_particoes(p_anexo integer) RETURNS void
+    LANGUAGE plpgsql
+    SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    anx estoque_cache.anexo;
+    r record;
+BEGIN
+    SELECT * INTO STRICT anx FROM estoque_cache.anexo WHERE anexo_id = p_anexo;
+    FOR r IN SELECT p.relid FROM pg_partition_tree(anx.tabela) p
+              WHERE p.relid <> anx.tabela
+                AND NOT EXISTS (SELECT 1 FROM pg_trigger t
+                                 WHERE t.tgrelid = p.relid
+                                   AND t.tgfoid = 'estoque_cache.trg_fonte()'::regprocedure)
+    LOOP
+        PERFORM estoque_cache.criar_gatilhos_particao(p_anexo, r.relid);
+    END LOOP;
+    FOR r IN SELECT DISTINCT t.tgrelid FROM pg_trigger t
+              WHERE t.tgfoid = 'estoque_cache.trg_fonte()'::regprocedure
+                AND t.tgrelid <> anx.tabela
+                AND (estoque_cache.argumentos_gatilho(t.oid))[1] = p_anexo::text
+                AND NOT EXISTS (SELECT 1 FROM pg_partition_tree(anx.tabela) p
+                                 WHERE p.relid = t.tgrelid)
+    LOOP
+        PERFORM estoque_cache.remover_gatilhos(r.tgrelid::regclass, NULL);
+    END LOOP;
+END;
+$$;
+
+/*
+ * BEFORE TRUNCATE of a leaf partition: append the deltas that subtract its
+ * rows, read as every committed transaction left them (TRUNCATE holds the
+ * partition exclusively, so no other write to it is in progress).
+ */
+CREATE FUNCTION estoque_cache.subtrair_particao(p_anexo integer, particao regclass)
+    RETURNS void
+    LANGUAGE plpgsql
+    SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    anx estoque_cache.anexo;
+BEGIN
+    SELECT * INTO STRICT anx FROM estoque_cache.anexo WHERE anexo_id = p_anexo;
+    anx.tabela := particao;     -- its own rows: a leaf, read ONLY
+    INSERT INTO estoque_cache.delta (codigo, anexo_id, data, fonte, quantidade)
+    SELECT f.codigo, p_anexo, f.data, estoque_cache.fonte_numero(anx.fonte), -f.q
+      FROM estoque_cache.ler_como_dono(particao, estoque_cache.consulta_fonte(anx), NULL, true)
+           AS f(codigo text, data date, q numeric)
+     WHERE f.q <> 0;
+END;
+$$;
+
+/*
+ * A table that would inherit (INHERITS, ALTER TABLE ... INHERIT) from an
+ * attached table is refused: the cache follows declarative partitions only.
+ */
+CREATE FUNCTION estoque_cache.recusar_heranca(relid oid) RETURNS void
+    LANGUAGE plpgsql
+    SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    pai regclass;
+BEGIN
+    SELECT a.tabela INTO pai
+      FROM pg_inherits i JOIN estoque_cache.anexo a ON a.tabela = i.inhparent
+      JOIN pg_class c ON c.oid = i.inhrelid
+     WHERE i.inhrelid = relid AND NOT c.relispartition
+     LIMIT 1;
+    IF FOUND THEN
+        RAISE EXCEPTION USING ERRCODE = 'feature_not_supported',
+            MESSAGE = format('table %s cannot inherit from %s, which is attached to estoque_cache',
+                             relid::regclass, pai),
+            DETAIL = 'Writes to a parent or to its children fire different statement triggers, '
+                     'which table inheritance does not let the cache follow.',
+            HINT = 'Use declarative partitioning (PARTITION BY), or detach the parent first.';
+    END IF;
+END;
+$$;
+
+/*
+ * A table was created: a new partition of an attached table gets its
+ * triggers (it is empty: nothing to count); a table that inherits from an
+ * attached one is refused; one with the name of a dropped attached table is
+ * attached again (reanexar).
+ */
+CREATE FUNCTION estoque_cache.nova_tabela(relid oid) RETURNS void
+    LANGUAGE plpgsql
+    SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    anx estoque_cache.anexo;
+BEGIN
+    IF (SELECT relispartition FROM pg_class WHERE oid = relid) THEN
+        SELECT a.* INTO anx FROM estoque_cache.anexo a
+         WHERE a.tabela IN (SELECT p.relid FROM pg_partition_ancestors(relid) p);
+        IF FOUND THEN
+            PERFORM estoque_cache.criar_gatilhos_particao(anx.anexo_id, relid::regclass);
+            UPDATE estoque_cache.anexo x
+               SET assinatura = estoque_cache.assinatura(x),
+                   gatilhos_ativos = estoque_cache.gatilhos_ativos(x)
+             WHERE x.anexo_id = anx.anexo_id;
+        END IF;
+        RETURN;
+    END IF;
+    PERFORM estoque_cache.recusar_heranca(relid);
+    PERFORM estoque_cache.reanexar(relid);
 END;
 $$;
 
@@ -1760,7 +1949,7 @@ BEGIN
         IF c.command_tag = 'CREATE TRIGGER' THEN
             PERFORM estoque_cache.registrar_de_gatilho(c.objid);
         ELSIF c.command_tag = 'CREATE TABLE' THEN
-            PERFORM estoque_cache.reanexar(c.objid);
+            PERFORM estoque_cache.nova_tabela(c.objid);
         ELSE
             PERFORM estoque_cache.revisar_anexo(c.objid);
         END IF;

@@ -4,8 +4,9 @@
  *	  Attached tables: validation when a table is attached, and the
  *	  per-backend cache of what the triggers need to know about it.
  *
- * The cache is keyed by the table's OID: an attachment is found by its table,
- * not by the triggers' arguments, so that triggers restored from a dump (whose
+ * The cache is keyed by the table's OID: an attachment is found by its table
+ * (or, for a partition, by its attached partitioned ancestor, the columns
+ * then being looked up in the partition), not by the triggers' arguments, so that triggers restored from a dump (whose
  * attachment may have been registered again under another id) or created by
  * an older version find it all the same.  An entry holds
  * the attribute numbers of the configured columns, how to convert their
@@ -23,6 +24,7 @@
 #include "access/relation.h"
 #include "access/table.h"
 #include "catalog/pg_collation.h"
+#include "catalog/pg_inherits.h"
 #include "catalog/pg_trigger.h"
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
@@ -325,17 +327,39 @@ estoque_cache_checar_anexo(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("\"%s\" is a table of estoque_cache itself", RelationGetRelationName(rel)),
 				 errhint("Attach the application's tables, not the cache's.")));
-	if (rel->rd_rel->relkind != RELKIND_RELATION)
+	if (rel->rd_rel->relkind == RELKIND_PARTITIONED_TABLE && !FONTE_E_QUANTIDADE(fonte))
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("partitioned table \"%s\" cannot be attached as %s",
+						RelationGetRelationName(rel), fonte_nome(fonte)),
+				 errhint("Partitioned tables are followed as quantity sources; attach the code "
+						 "links and the catalogue as plain tables.")));
+	if (rel->rd_rel->relkind != RELKIND_RELATION &&
+		rel->rd_rel->relkind != RELKIND_PARTITIONED_TABLE)
 		ereport(
 			ERROR,
-			(errcode(rel->rd_rel->relkind == RELKIND_PARTITIONED_TABLE
-						 ? ERRCODE_FEATURE_NOT_SUPPORTED
-						 : ERRCODE_WRONG_OBJECT_TYPE),
-			 errmsg("\"%s\" is not an ordinary table", RelationGetRelationName(rel)),
+			(errcode(ERRCODE_WRONG_OBJECT_TYPE),
+			 errmsg("\"%s\" is not a table", RelationGetRelationName(rel)),
 			 errhint(
-				 rel->rd_rel->relkind == RELKIND_PARTITIONED_TABLE
-					 ? "Partitioned tables are not supported yet; attach a plain table."
-					 : "Only ordinary tables can be attached: views and foreign tables have no triggers that see every change.")));
+				 "Only tables can be attached: views and foreign tables have no triggers that see every change.")));
+	if (rel->rd_rel->relispartition)
+		ereport(
+			ERROR,
+			(errcode(ERRCODE_WRONG_OBJECT_TYPE),
+			 errmsg("\"%s\" is a partition", RelationGetRelationName(rel)),
+			 errdetail("Writes routed through its partitioned table would not reach the cache."),
+			 errhint("Attach the partitioned table: its partitions, present and future, count "
+					 "through it.")));
+	if (has_superclass(relid) || (rel->rd_rel->relkind == RELKIND_RELATION && has_subclass(relid) &&
+								  find_inheritance_children(relid, NoLock) != NIL))
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("table \"%s\" is part of an inheritance hierarchy",
+						RelationGetRelationName(rel)),
+				 errdetail("Writes to a parent or to its children fire different statement "
+						   "triggers, which table inheritance does not let the cache follow."),
+				 errhint("Use declarative partitioning (PARTITION BY), whose partitioned table "
+						 "can be attached.")));
 	if (rel->rd_rel->relpersistence == RELPERSISTENCE_TEMP)
 		ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
 						errmsg("temporary table \"%s\" cannot be attached",
@@ -395,11 +419,14 @@ anexo_carregar(Anexo *anexo, Relation rel)
 		elog(ERROR, "SPI_connect failed");
 	if (plano == NULL)
 	{
-		SPIPlanPtr p = SPI_prepare("SELECT fonte, anexo_id::pg_catalog.text, produto, "
-								   "quantidade, data, destino, filtro "
-								   "FROM estoque_cache.anexo "
-								   "WHERE tabela::pg_catalog.oid OPERATOR(pg_catalog.=) $1",
-								   1, &argtipo);
+		SPIPlanPtr p =
+			SPI_prepare("SELECT fonte, anexo_id::pg_catalog.text, produto, "
+						"quantidade, data, destino, filtro "
+						"FROM estoque_cache.anexo "
+						"WHERE tabela::pg_catalog.oid OPERATOR(pg_catalog.=) $1 "
+						"   OR tabela::pg_catalog.oid IN "
+						"      (SELECT relid FROM pg_catalog.pg_partition_ancestors($1))",
+						1, &argtipo);
 
 		if (p == NULL)
 			elog(ERROR, "SPI_prepare failed: %s", SPI_result_code_string(SPI_result));

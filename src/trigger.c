@@ -95,10 +95,12 @@ checar_chamada(FunctionCallInfo fcinfo, const char *funcao)
 		ereport(ERROR, (errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
 						errmsg("%s: not called by trigger manager", funcao)));
 	trigdata = (TriggerData *) fcinfo->context;
+	/* BEFORE: the codes tables' lock, and a partition's TRUNCATE */
 	if (!TRIGGER_FIRED_FOR_STATEMENT(trigdata->tg_event) ||
 		(!TRIGGER_FIRED_AFTER(trigdata->tg_event) &&
 		 !(TRIGGER_FIRED_BEFORE(trigdata->tg_event) &&
-		   strcmp(funcao, "estoque_cache.trg_codigos") == 0)))
+		   (strcmp(funcao, "estoque_cache.trg_codigos") == 0 ||
+			TRIGGER_FIRED_BY_TRUNCATE(trigdata->tg_event)))))
 		ereport(
 			ERROR,
 			(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
@@ -328,6 +330,23 @@ chamar_sincronizacao(const char *sql, int32 anexo_id, Datum codigos, bool codigo
 	SPI_finish();
 }
 
+/* Run "SELECT estoque_cache.subtrair_particao($1, $2)". */
+static void
+subtrair_particao(int32 anexo_id, Oid particao)
+{
+	Oid   tipos[2] = {INT4OID, REGCLASSOID};
+	Datum valores[2] = {Int32GetDatum(anexo_id), ObjectIdGetDatum(particao)};
+	int   ret;
+
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	ret = SPI_execute_with_args("SELECT estoque_cache.subtrair_particao($1, $2)", 2, tipos, valores,
+								NULL, false, 0);
+	if (ret != SPI_OK_SELECT)
+		elog(ERROR, "estoque_cache.subtrair_particao failed: %s", SPI_result_code_string(ret));
+	SPI_finish();
+}
+
 /*
  * estoque_cache.trg_fonte(): AFTER INSERT/UPDATE/DELETE/TRUNCATE FOR EACH
  * STATEMENT on a quantity source; argument: the attachment id.
@@ -363,6 +382,18 @@ estoque_cache_trg_fonte(PG_FUNCTION_ARGS)
 				 errmsg("estoque_cache.trg_fonte: attachment %d is a %s, not a quantity source",
 						anexo->anexo_id, fonte_nome(anexo->fonte))));
 
+	if (TRIGGER_FIRED_BY_TRUNCATE(trigdata->tg_event) && TRIGGER_FIRED_BEFORE(trigdata->tg_event))
+	{
+		/*
+		 * A partition about to be emptied (alone, or with its partitioned
+		 * table): subtract its own rows, as every committed transaction
+		 * left them; the partitioned table's AFTER TRUNCATE, if it fires,
+		 * then finds nothing left to cancel.
+		 */
+		subtrair_particao(anexo->anexo_id, RelationGetRelid(rel));
+		ec_restaurar(&salva);
+		return PointerGetDatum(NULL);
+	}
 	if (TRIGGER_FIRED_BY_TRUNCATE(trigdata->tg_event))
 	{
 		/*

@@ -25,6 +25,7 @@ ESTOQUE_DEPS_TEST=(
 	python3-psycopg2   # psycopg2, the example's database driver
 	chromium           # headless browser that loads the example's page
 	postgresql-15-cron # pg_cron, for examples/cron.sql and test/t/100_cron.pl
+	postgresql-15-partman # pg_partman, monthly partitions in test/t/110_particoes.pl
 )
 
 # Prints, one a line, the named Debian packages that are not installed.

@@ -78,6 +78,12 @@ CREATE TABLE movimentacao_particionada (
 ) PARTITION BY LIST (ativo);
 CREATE TABLE movimentacao_particionada_ativa PARTITION OF movimentacao_particionada
     FOR VALUES IN (true);
+CREATE TABLE movimentacao_mae (
+    cod_produto      varchar(50),
+    qtd_movimentacao numeric(15,3),
+    ativo            boolean
+);
+CREATE TABLE movimentacao_filha () INHERITS (movimentacao_mae);
 CREATE TEMP TABLE movimentacao_temporaria (
     cod_produto      varchar(50),
     qtd_movimentacao numeric(15,3),
@@ -293,7 +299,13 @@ SELECT anexos_t02, gatilhos, alvo_existe FROM situacao;
 SELECT * FROM tentar($$SELECT estoque_cache_attach('movimentacao', 'movimentacao_visao')$$);
 SELECT * FROM tentar($$SELECT estoque_cache_attach('movimentacao', 'movimentacao_materializada')$$);
 SELECT * FROM tentar($$SELECT estoque_cache_attach('movimentacao', 'sequencia')$$);
-SELECT * FROM tentar($$SELECT estoque_cache_attach('movimentacao', 'movimentacao_particionada')$$);
+-- a partition (its partitioned table is what is attached), a partitioned
+-- table as links, and table inheritance
+SELECT * FROM tentar($$SELECT estoque_cache_attach('movimentacao', 'movimentacao_particionada_ativa')$$);
+SELECT * FROM tentar($$SELECT estoque_cache_attach_unificacao('movimentacao_particionada',
+                                                              'cod_produto', 'cod_produto')$$);
+SELECT * FROM tentar($$SELECT estoque_cache_attach('movimentacao', 'movimentacao_mae')$$);
+SELECT * FROM tentar($$SELECT estoque_cache_attach('movimentacao', 'movimentacao_filha')$$);
 SELECT * FROM tentar($$SELECT estoque_cache_attach('movimentacao', 'movimentacao_temporaria')$$);
 SELECT * FROM tentar($$SELECT estoque_cache_attach_unificacao('movimentacao_visao',
                                                               'cod_produto', 'cod_produto')$$);
