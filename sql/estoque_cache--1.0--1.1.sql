@@ -466,6 +466,11 @@ BEGIN
                        'OR TRUNCATE ON %s FOR EACH STATEMENT EXECUTE FUNCTION %s(%s)',
                        prefixo || 'trava', alvo, funcao, args);
     END IF;
+    -- TRUNCATE in every session, replica ones too (logical replication applies it)
+    EXECUTE format('ALTER TABLE %s ENABLE ALWAYS TRIGGER %I', alvo, prefixo || 'trunc');
+    IF (SELECT relkind FROM pg_class WHERE oid = tabela) = 'r' THEN
+        PERFORM estoque_cache.criar_gatilhos_replica(tabela, funcao, args, prefixo);
+    END IF;
     FOR particao IN SELECT p.relid FROM pg_partition_tree(tabela) p WHERE p.relid <> tabela LOOP
         PERFORM estoque_cache.criar_gatilhos_particao(p_anexo, particao, prefixo);
     END LOOP;
@@ -485,7 +490,6 @@ DECLARE
     fontes jsonb;
     alertas jsonb := '[]';
     ultimo jsonb;
-    replica boolean := current_setting('session_replication_role') = 'replica';
 BEGIN
     SELECT * INTO c FROM estoque_cache.contagem();
     SELECT coalesce(jsonb_agg(jsonb_build_object(
@@ -493,7 +497,7 @@ BEGIN
                'tabela', CASE WHEN x.existe THEN x.tabela::text END,
                'filtro', x.filtro,
                'gatilhos', x.gatilhos,
-               'gatilhos_ativos', x.ativos AND NOT replica) ORDER BY x.anexo_id), '[]')
+               'gatilhos_ativos', x.ativos) ORDER BY x.anexo_id), '[]')
       INTO fontes
       FROM (SELECT a.*, EXISTS (SELECT 1 FROM pg_class WHERE oid = a.tabela) AS existe,
                    coalesce((SELECT jsonb_object_agg(t.tgname, CASE t.tgenabled
@@ -509,11 +513,8 @@ BEGIN
         SELECT format('triggers of %s (%s) are missing or disabled: the cache may drift from it; '
                       'enable them and run estoque_cache_refresh()', f->>'tabela', f->>'fonte') AS m
           FROM jsonb_array_elements(fontes) f
-         WHERE NOT (f->>'gatilhos_ativos')::boolean AND NOT replica
-        UNION ALL
-        SELECT 'session_replication_role = replica in this session: writes made in it do not '
-               'fire the cache triggers; run estoque_cache_refresh() after them'
-         WHERE replica
+         WHERE NOT (f->>'gatilhos_ativos')::boolean
+
         UNION ALL
         SELECT format('table %s has estoque_cache triggers but is not attached: its writes are '
                       'refused; attach it, or drop its estoque_cache_* triggers', t.tgrelid::regclass)
@@ -651,25 +652,32 @@ AS $$
      WHERE u.col IS NOT NULL
 $$;
 
-/* Whether every cache trigger of an attachment is there and fires in ordinary sessions. */
+/*
+ * Whether every cache trigger of an attachment is there and fires: the
+ * statement triggers in ordinary sessions, the row triggers of the replica
+ * path in replica sessions, on the table and on each of its partitions.
+ */
 CREATE FUNCTION estoque_cache.gatilhos_ativos(anx estoque_cache.anexo) RETURNS boolean
     LANGUAGE sql STABLE
     SET search_path = pg_catalog, pg_temp
 AS $$
-    SELECT count(*) = CASE WHEN anx.fonte IN ('unificacao', 'produtos') THEN 5 ELSE 4 END
-           AND coalesce(bool_and(t.tgenabled IN ('O', 'A')), false)
-           -- and every partition's (4 on a leaf, 3 on a partitioned partition)
-           AND NOT EXISTS (SELECT 1 FROM pg_partition_tree(anx.tabela) p
-                            WHERE p.relid <> anx.tabela
-                              AND (SELECT count(*) FROM pg_trigger g
-                                    WHERE g.tgrelid = p.relid
-                                      AND g.tgfoid = 'estoque_cache.trg_fonte()'::regprocedure
-                                      AND g.tgenabled IN ('O', 'A'))
-                                  <> CASE WHEN p.isleaf THEN 4 ELSE 3 END)
-      FROM pg_trigger t
-     WHERE t.tgrelid = anx.tabela AND t.tgname LIKE 'estoque\_cache\_%'
-       AND t.tgfoid IN ('estoque_cache.trg_fonte()'::regprocedure,
-                        'estoque_cache.trg_codigos()'::regprocedure)
+    SELECT bool_and(x.certo)
+      FROM (SELECT p.relid,
+                   count(*) FILTER (WHERE t.tgtype & 1 = 0 AND t.tgenabled IN ('O', 'A'))
+                       = CASE WHEN anx.fonte IN ('unificacao', 'produtos') THEN 5
+                              WHEN p.relid <> anx.tabela AND NOT p.isleaf THEN 3
+                              ELSE 4 END
+                   AND count(*) FILTER (WHERE t.tgtype & 1 = 1 AND t.tgenabled IN ('R', 'A'))
+                       = CASE WHEN p.isleaf THEN 3 ELSE 0 END AS certo
+              FROM (SELECT anx.tabela::oid AS relid,
+                           (SELECT relkind FROM pg_class WHERE oid = anx.tabela) = 'r' AS isleaf
+                    UNION
+                    SELECT q.relid, q.isleaf FROM pg_partition_tree(anx.tabela) q) p
+              LEFT JOIN pg_trigger t
+                ON t.tgrelid = p.relid
+               AND t.tgfoid IN ('estoque_cache.trg_fonte()'::regprocedure,
+                                'estoque_cache.trg_codigos()'::regprocedure)
+             GROUP BY p.relid, p.isleaf) x
 $$;
 
 /*
@@ -801,6 +809,9 @@ BEGIN
         PERFORM estoque_cache.recusar_heranca(relid);
         RETURN;
     END IF;
+    IF anx.assinatura IS NULL THEN
+        RETURN;     -- being attached: criar_gatilhos is setting its triggers up
+    END IF;
     BEGIN
         PERFORM estoque_cache.checar_anexo(anx.fonte, anx.tabela, anx.produto, anx.quantidade,
                                            anx.data, anx.filtro, anx.destino, anx.nome);
@@ -819,6 +830,11 @@ BEGIN
         -- partitions attached or detached: their triggers follow
         PERFORM estoque_cache.sincronizar_gatilhos_particoes(anx.anexo_id);
     END IF;
+    PERFORM estoque_cache.normalizar_gatilhos(r.relid::regclass)
+       FROM (SELECT anx.tabela::oid AS relid
+             UNION SELECT q.relid FROM pg_partition_tree(anx.tabela) q) r;
+    -- as the nested ALTER TABLEs may have left it
+    SELECT * INTO anx FROM estoque_cache.anexo WHERE tabela = relid;
     sig := estoque_cache.assinatura(anx);
     ativos := estoque_cache.gatilhos_ativos(anx);
     -- the filter's text stays as stored: what it reads is in the assinatura
@@ -926,39 +942,6 @@ REVOKE ALL ON FUNCTION estoque_cache.argumentos_gatilho(oid),
     estoque_cache.ao_mudar_tabela()
 FROM PUBLIC;
 
-/*
- * The triggers of 1.0 carry only the attachment id: create them again with
- * the attachment's definition, keeping each one's enabled state.
- */
-DO $$
-DECLARE
-    anx estoque_cache.anexo;
-    nomes name[];
-    estados text[];
-    alvo text;
-BEGIN
-    FOR anx IN SELECT * FROM estoque_cache.anexo ORDER BY anexo_id LOOP
-        alvo := estoque_cache.nome_qualificado(anx.tabela);
-        SELECT array_agg(t.tgname ORDER BY t.tgname), array_agg(t.tgenabled::text ORDER BY t.tgname)
-          INTO nomes, estados
-          FROM pg_trigger t
-         WHERE t.tgrelid = anx.tabela AND t.tgname LIKE 'estoque\_cache\_%';
-        FOR i IN 1 .. coalesce(cardinality(nomes), 0) LOOP
-            EXECUTE format('DROP TRIGGER %I ON %s', nomes[i], alvo);
-        END LOOP;
-        PERFORM estoque_cache.criar_gatilhos(anx.anexo_id, anx.tabela,
-            CASE WHEN anx.fonte IN ('unificacao', 'produtos') THEN 'estoque_cache.trg_codigos'
-                 ELSE 'estoque_cache.trg_fonte' END);
-        FOR i IN 1 .. coalesce(cardinality(nomes), 0) LOOP
-            CONTINUE WHEN estados[i] = 'O';
-            EXECUTE format('ALTER TABLE %s %s TRIGGER %I', alvo,
-                           CASE estados[i] WHEN 'D' THEN 'DISABLE'
-                                WHEN 'R' THEN 'ENABLE REPLICA' ELSE 'ENABLE ALWAYS' END,
-                           nomes[i]);
-        END LOOP;
-    END LOOP;
-END;
-$$;
 
 /* ------------------------------------------------------------------------
  * TRUNCATE, attach, detach and DROP are exact from any isolation level
@@ -1095,6 +1078,72 @@ FROM PUBLIC;
  * ------------------------------------------------------------------------ */
 
 /*
+ * The replica path of a table that holds rows (a plain table, a leaf
+ * partition): row triggers enabled REPLICA, which fire only where statement
+ * triggers do not — in logical replication's apply and initial copy, and in
+ * sessions with session_replication_role = replica — so that every row is
+ * counted once, by one path or the other.
+ */
+CREATE FUNCTION estoque_cache.criar_gatilhos_replica(tabela regclass, funcao text, args text,
+                                                     prefixo text)
+    RETURNS void
+    LANGUAGE plpgsql
+    SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    alvo text := estoque_cache.nome_qualificado(tabela);
+    evento text;
+BEGIN
+    FOREACH evento IN ARRAY ARRAY['ins', 'upd', 'del'] LOOP
+        EXECUTE format('CREATE TRIGGER %I AFTER %s ON %s FOR EACH ROW EXECUTE FUNCTION %s(%s)',
+                       prefixo || 'rep_' || evento,
+                       CASE evento WHEN 'ins' THEN 'INSERT' WHEN 'upd' THEN 'UPDATE'
+                                   ELSE 'DELETE' END,
+                       alvo, funcao, args);
+        EXECUTE format('ALTER TABLE %s ENABLE REPLICA TRIGGER %I', alvo,
+                       prefixo || 'rep_' || evento);
+    END LOOP;
+END;
+$$;
+
+/*
+ * Put the enabled state of a table's cache triggers back where the cache
+ * needs it after an ALTER TABLE ... ENABLE TRIGGER (ALL, USER or by name,
+ * as pg_restore --disable-triggers and DBAs do): the statement triggers fire
+ * in ordinary sessions (ORIGIN), the replica path's row triggers only where
+ * those do not (REPLICA), TRUNCATE everywhere (ALWAYS).  Any other state
+ * would count rows twice or not at all.  A disabled trigger stays disabled
+ * (status reports it).  One ALTER TABLE for all of them.
+ */
+CREATE FUNCTION estoque_cache.normalizar_gatilhos(tabela regclass) RETURNS void
+    LANGUAGE plpgsql
+    SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    comandos text;
+BEGIN
+    SELECT string_agg(format('%s TRIGGER %I', x.estado, x.tgname), ', ')
+      INTO comandos
+      FROM (SELECT t.tgname,
+                   CASE WHEN t.tgtype & 1 = 1 THEN 'ENABLE REPLICA'
+                        WHEN t.tgtype & 32 <> 0 THEN 'ENABLE ALWAYS'
+                        ELSE 'ENABLE' END AS estado,
+                   CASE WHEN t.tgtype & 1 = 1 THEN 'R'
+                        WHEN t.tgtype & 32 <> 0 THEN 'A'
+                        ELSE 'O' END AS devido,
+                   t.tgenabled
+              FROM pg_trigger t
+             WHERE t.tgrelid = tabela
+               AND t.tgfoid IN ('estoque_cache.trg_fonte()'::regprocedure,
+                                'estoque_cache.trg_codigos()'::regprocedure)) x
+     WHERE x.tgenabled <> 'D' AND x.tgenabled <> x.devido;
+    IF comandos IS NOT NULL THEN
+        EXECUTE format('ALTER TABLE %s %s', estoque_cache.nome_qualificado(tabela), comandos);
+    END IF;
+END;
+$$;
+
+/*
  * The statement triggers of one partition of an attached partitioned table
  * (or of a partition of one of its partitions).  A statement fires the
  * triggers of the table it names only, so writes through the partitioned
@@ -1131,6 +1180,9 @@ BEGIN
         EXECUTE format('CREATE TRIGGER %I BEFORE TRUNCATE ON %s '
                        'FOR EACH STATEMENT EXECUTE FUNCTION estoque_cache.trg_fonte(%s)',
                        prefixo || 'trunc', alvo, args);
+        EXECUTE format('ALTER TABLE %s ENABLE ALWAYS TRIGGER %I', alvo, prefixo || 'trunc');
+        PERFORM estoque_cache.criar_gatilhos_replica(particao, 'estoque_cache.trg_fonte', args,
+                                                     prefixo);
     END IF;
 END;
 $$;
@@ -1250,8 +1302,48 @@ END;
 $$;
 
 REVOKE ALL ON FUNCTION estoque_cache.criar_gatilhos_particao(integer, regclass, text),
+    estoque_cache.criar_gatilhos_replica(regclass, text, text, text),
+    estoque_cache.normalizar_gatilhos(regclass),
     estoque_cache.sincronizar_gatilhos_particoes(integer),
     estoque_cache.subtrair_particao(integer, regclass),
     estoque_cache.recusar_heranca(oid),
     estoque_cache.nova_tabela(oid)
 FROM PUBLIC;
+
+/* ------------------------------------------------------------------------
+ * Last: the triggers of the attached tables, made again
+ * ------------------------------------------------------------------------ */
+
+/*
+ * The triggers of 1.0 carry only the attachment id: create them again with
+ * the attachment's definition, keeping each one's enabled state.
+ */
+DO $$
+DECLARE
+    anx estoque_cache.anexo;
+    nomes name[];
+    estados text[];
+    alvo text;
+BEGIN
+    FOR anx IN SELECT * FROM estoque_cache.anexo ORDER BY anexo_id LOOP
+        alvo := estoque_cache.nome_qualificado(anx.tabela);
+        SELECT array_agg(t.tgname ORDER BY t.tgname), array_agg(t.tgenabled::text ORDER BY t.tgname)
+          INTO nomes, estados
+          FROM pg_trigger t
+         WHERE t.tgrelid = anx.tabela AND t.tgname LIKE 'estoque\_cache\_%';
+        FOR i IN 1 .. coalesce(cardinality(nomes), 0) LOOP
+            EXECUTE format('DROP TRIGGER %I ON %s', nomes[i], alvo);
+        END LOOP;
+        PERFORM estoque_cache.criar_gatilhos(anx.anexo_id, anx.tabela,
+            CASE WHEN anx.fonte IN ('unificacao', 'produtos') THEN 'estoque_cache.trg_codigos'
+                 ELSE 'estoque_cache.trg_fonte' END);
+        FOR i IN 1 .. coalesce(cardinality(nomes), 0) LOOP
+            CONTINUE WHEN estados[i] = 'O';
+            EXECUTE format('ALTER TABLE %s %s TRIGGER %I', alvo,
+                           CASE estados[i] WHEN 'D' THEN 'DISABLE'
+                                WHEN 'R' THEN 'ENABLE REPLICA' ELSE 'ENABLE ALWAYS' END,
+                           nomes[i]);
+        END LOOP;
+    END LOOP;
+END;
+$$;

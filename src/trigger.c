@@ -95,16 +95,20 @@ checar_chamada(FunctionCallInfo fcinfo, const char *funcao)
 		ereport(ERROR, (errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
 						errmsg("%s: not called by trigger manager", funcao)));
 	trigdata = (TriggerData *) fcinfo->context;
-	/* BEFORE: the codes tables' lock, and a partition's TRUNCATE */
-	if (!TRIGGER_FIRED_FOR_STATEMENT(trigdata->tg_event) ||
-		(!TRIGGER_FIRED_AFTER(trigdata->tg_event) &&
-		 !(TRIGGER_FIRED_BEFORE(trigdata->tg_event) &&
-		   (strcmp(funcao, "estoque_cache.trg_codigos") == 0 ||
-			TRIGGER_FIRED_BY_TRUNCATE(trigdata->tg_event)))))
+	/*
+	 * AFTER ... FOR EACH STATEMENT; BEFORE for the codes tables' lock and a
+	 * partition's TRUNCATE; AFTER ... FOR EACH ROW for the replica path.
+	 */
+	if (TRIGGER_FIRED_FOR_ROW(trigdata->tg_event) ? !TRIGGER_FIRED_AFTER(trigdata->tg_event)
+												   : (!TRIGGER_FIRED_AFTER(trigdata->tg_event) &&
+													  !(TRIGGER_FIRED_BEFORE(trigdata->tg_event) &&
+														(strcmp(funcao, "estoque_cache.trg_codigos") ==
+															 0 ||
+														 TRIGGER_FIRED_BY_TRUNCATE(trigdata->tg_event)))))
 		ereport(
 			ERROR,
 			(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
-			 errmsg("%s: must be fired AFTER ... FOR EACH STATEMENT", funcao),
+			 errmsg("%s: must be fired AFTER ... FOR EACH STATEMENT or ROW", funcao),
 			 errhint(
 				 "Attach tables with estoque_cache_attach instead of creating triggers by hand.")));
 	/*
@@ -115,7 +119,8 @@ checar_chamada(FunctionCallInfo fcinfo, const char *funcao)
 	if (trigdata->tg_trigger->tgnargs < 1)
 		ereport(ERROR, (errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
 						errmsg("%s: expected the attachment's arguments", funcao)));
-	if (!TRIGGER_FIRED_BY_TRUNCATE(trigdata->tg_event) && TRIGGER_FIRED_AFTER(trigdata->tg_event))
+	if (!TRIGGER_FIRED_BY_TRUNCATE(trigdata->tg_event) && TRIGGER_FIRED_AFTER(trigdata->tg_event) &&
+		TRIGGER_FIRED_FOR_STATEMENT(trigdata->tg_event))
 	{
 		bool precisa_old = TRIGGER_FIRED_BY_UPDATE(trigdata->tg_event) ||
 						   TRIGGER_FIRED_BY_DELETE(trigdata->tg_event);
@@ -131,6 +136,81 @@ checar_chamada(FunctionCallInfo fcinfo, const char *funcao)
 					 errhint("Detach and attach the table again with estoque_cache_attach.")));
 	}
 	return trigdata;
+}
+
+/*
+ * Add sinal * the quantity of one row to the hash, if it passes the filter
+ * (evaluated with econtext) and has a code and a finite quantity.
+ */
+static void
+acumular_linha(TupleTableSlot *slot, Anexo *anexo, int sinal, HTAB *deltas, ExprState *filtro,
+			   ExprContext *econtext, MemoryContext mcxt)
+{
+	Datum         codigo, quantidade, data;
+	bool          nulo;
+	ChaveDelta    chave;
+	Delta        *delta;
+	bool          achou;
+	MemoryContext antigo;
+
+	if (filtro != NULL)
+	{
+		Datum ok;
+
+		econtext->ecxt_scantuple = slot;
+		ok = ExecEvalExprSwitchContext(filtro, econtext, &nulo);
+		ResetExprContext(econtext);
+		if (nulo || !DatumGetBool(ok))
+			return;
+	}
+	codigo = slot_getattr(slot, anexo->att_produto, &nulo);
+	if (nulo)
+		return; /* a NULL code does not count */
+	quantidade = slot_getattr(slot, anexo->att_quantidade, &nulo);
+	if (nulo)
+		return; /* nor does a NULL quantity */
+
+	antigo = MemoryContextSwitchTo(mcxt);
+	{
+		text *t = DatumGetTextPP(conversao_aplicar(&anexo->conv_produto, codigo));
+
+		/* points into the slot (or a fresh copy): copied below if kept */
+		chave.codigo = VARDATA_ANY(t);
+		chave.tamanho = VARSIZE_ANY_EXHDR(t);
+	}
+	chave.data = DATEVAL_NOBEGIN;
+	if (anexo->att_data != 0)
+	{
+		data = slot_getattr(slot, anexo->att_data, &nulo);
+		if (!nulo)
+			chave.data = DatumGetDateADT(conversao_aplicar(&anexo->conv_data, data));
+	}
+	quantidade = conversao_aplicar(&anexo->conv_quantidade, quantidade);
+	if (numeric_nao_finito(quantidade))
+	{
+		/* nor does a NaN or infinite one (verify and repairs agree) */
+		MemoryContextSwitchTo(antigo);
+		return;
+	}
+
+	/*
+	 * The slot's values live only until the next tuple is read (a
+	 * transition table larger than work_mem is read back from disk): a new
+	 * entry keeps a copy of the code; the sum never points into the slot
+	 * (soma_adicionar keeps an integer or a fresh numeric).
+	 */
+	delta = hash_search(deltas, &chave, HASH_ENTER, &achou);
+	if (!achou)
+	{
+		char *copia = palloc(chave.tamanho + 1);
+
+		memcpy(copia, chave.codigo, chave.tamanho);
+		copia[chave.tamanho] = '\0';
+		delta->chave.codigo = copia;
+		soma_iniciar(&delta->quantidade);
+	}
+	soma_adicionar(&delta->quantidade, quantidade, sinal);
+	MemoryContextSwitchTo(antigo);
 }
 
 /*
@@ -153,73 +233,7 @@ acumular(Tuplestorestate *ts, Relation rel, Anexo *anexo, int sinal, HTAB *delta
 	tuplestore_rescan(ts);
 
 	while (tuplestore_gettupleslot(ts, true, false, slot))
-	{
-		Datum         codigo, quantidade, data;
-		bool          nulo;
-		ChaveDelta    chave;
-		Delta        *delta;
-		bool          achou;
-		MemoryContext antigo;
-
-		if (filtro != NULL)
-		{
-			Datum ok;
-
-			econtext->ecxt_scantuple = slot;
-			ok = ExecEvalExprSwitchContext(filtro, econtext, &nulo);
-			ResetExprContext(econtext);
-			if (nulo || !DatumGetBool(ok))
-				continue;
-		}
-		codigo = slot_getattr(slot, anexo->att_produto, &nulo);
-		if (nulo)
-			continue; /* a NULL code does not count */
-		quantidade = slot_getattr(slot, anexo->att_quantidade, &nulo);
-		if (nulo)
-			continue; /* nor does a NULL quantity */
-
-		antigo = MemoryContextSwitchTo(mcxt);
-		{
-			text *t = DatumGetTextPP(conversao_aplicar(&anexo->conv_produto, codigo));
-
-			/* points into the slot (or a fresh copy): copied below if kept */
-			chave.codigo = VARDATA_ANY(t);
-			chave.tamanho = VARSIZE_ANY_EXHDR(t);
-		}
-		chave.data = DATEVAL_NOBEGIN;
-		if (anexo->att_data != 0)
-		{
-			data = slot_getattr(slot, anexo->att_data, &nulo);
-			if (!nulo)
-				chave.data = DatumGetDateADT(conversao_aplicar(&anexo->conv_data, data));
-		}
-		quantidade = conversao_aplicar(&anexo->conv_quantidade, quantidade);
-		if (numeric_nao_finito(quantidade))
-		{
-			/* nor does a NaN or infinite one (verify and repairs agree) */
-			MemoryContextSwitchTo(antigo);
-			continue;
-		}
-
-		/*
-		 * The slot's values live only until the next tuple is read (a
-		 * transition table larger than work_mem is read back from disk):
-		 * a new entry keeps a copy of the code; the sum never points into
-		 * the slot (soma_adicionar keeps an integer or a fresh numeric).
-		 */
-		delta = hash_search(deltas, &chave, HASH_ENTER, &achou);
-		if (!achou)
-		{
-			char *copia = palloc(chave.tamanho + 1);
-
-			memcpy(copia, chave.codigo, chave.tamanho);
-			copia[chave.tamanho] = '\0';
-			delta->chave.codigo = copia;
-			soma_iniciar(&delta->quantidade);
-		}
-		soma_adicionar(&delta->quantidade, quantidade, sinal);
-		MemoryContextSwitchTo(antigo);
-	}
+		acumular_linha(slot, anexo, sinal, deltas, filtro, econtext, mcxt);
 	ExecDropSingleTupleTableSlot(slot);
 }
 
@@ -428,8 +442,27 @@ estoque_cache_trg_fonte(PG_FUNCTION_ARGS)
 		filtro = ExecPrepareExpr(anexo->filtro, estate);
 		econtext = GetPerTupleExprContext(estate);
 	}
-	acumular(trigdata->tg_oldtable, rel, anexo, -1, deltas, filtro, econtext, mcxt);
-	acumular(trigdata->tg_newtable, rel, anexo, +1, deltas, filtro, econtext, mcxt);
+	if (TRIGGER_FIRED_FOR_ROW(trigdata->tg_event))
+	{
+		/*
+		 * The replica path (logical replication's apply, sessions with
+		 * session_replication_role = replica), where statement triggers do
+		 * not fire: one row, old and new as the event has them.
+		 */
+		if (TRIGGER_FIRED_BY_INSERT(trigdata->tg_event))
+			acumular_linha(trigdata->tg_trigslot, anexo, +1, deltas, filtro, econtext, mcxt);
+		else
+		{
+			acumular_linha(trigdata->tg_trigslot, anexo, -1, deltas, filtro, econtext, mcxt);
+			if (TRIGGER_FIRED_BY_UPDATE(trigdata->tg_event))
+				acumular_linha(trigdata->tg_newslot, anexo, +1, deltas, filtro, econtext, mcxt);
+		}
+	}
+	else
+	{
+		acumular(trigdata->tg_oldtable, rel, anexo, -1, deltas, filtro, econtext, mcxt);
+		acumular(trigdata->tg_newtable, rel, anexo, +1, deltas, filtro, econtext, mcxt);
+	}
 	if (estate != NULL)
 		FreeExecutorState(estate);
 	ec_restaurar(&salva);
@@ -441,6 +474,21 @@ estoque_cache_trg_fonte(PG_FUNCTION_ARGS)
 	MemoryContextSwitchTo(antigo);
 	MemoryContextDelete(mcxt);
 	return PointerGetDatum(NULL);
+}
+
+/* Add the code in column attnum of a slot, if not null, to a list. */
+static List *
+codigo_do_slot(List *codigos, TupleTableSlot *slot, AttrNumber attnum, Conversao *conv)
+{
+	bool  nulo;
+	Datum v;
+
+	if (slot == NULL || attnum == 0)
+		return codigos;
+	v = slot_getattr(slot, attnum, &nulo);
+	if (nulo)
+		return codigos;
+	return lappend(codigos, DatumGetPointer(datumCopy(conversao_aplicar(conv, v), false, -1)));
 }
 
 /* Add the non-null codes of column attnum of a transition table to a list. */
@@ -522,6 +570,23 @@ estoque_cache_trg_codigos(PG_FUNCTION_ARGS)
 	ec_restaurar(&salva);
 
 	ec_como_dono_da_tabela(RelationGetRelid(rel), &salva);
+	if (TRIGGER_FIRED_FOR_ROW(trigdata->tg_event))
+	{
+		/* the replica path: the row's codes, old and new */
+		TupleTableSlot *slots[2] = {trigdata->tg_trigslot,
+									TRIGGER_FIRED_BY_UPDATE(trigdata->tg_event)
+										? trigdata->tg_newslot
+										: NULL};
+
+		for (int k = 0; k < 2; k++)
+			if (slots[k] != NULL)
+			{
+				codigos = codigo_do_slot(codigos, slots[k], anexo->att_produto,
+										 &anexo->conv_produto);
+				codigos = codigo_do_slot(codigos, slots[k], anexo->att_destino,
+										 &anexo->conv_destino);
+			}
+	}
 	codigos = coletar_codigos(codigos, trigdata->tg_oldtable, rel, anexo->att_produto,
 							  &anexo->conv_produto);
 	codigos = coletar_codigos(codigos, trigdata->tg_newtable, rel, anexo->att_produto,

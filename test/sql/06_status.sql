@@ -277,8 +277,8 @@ ALTER TABLE separacao DISABLE TRIGGER estoque_cache_ins;
 ALTER TABLE separacao ENABLE TRIGGER estoque_cache_ins;
 :alertas
 
--- session_replication_role = replica: no trigger fires in this session;
--- the report says so.
+-- session_replication_role = replica: the statement triggers do not fire in
+-- this session, the replica path's row triggers do; nothing to report.
 SET session_replication_role = replica;
 :alertas
 RESET session_replication_role;

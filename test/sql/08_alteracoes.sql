@@ -89,6 +89,17 @@ SELECT count(*) AS diferencas_com_gatilhos_desligados FROM estoque_cache_verify(
 ALTER TABLE movimentacao_estoque ENABLE TRIGGER USER;
 SELECT * FROM figura;
 :checar
+-- ENABLE TRIGGER USER made every trigger ORIGIN; the replica path's row
+-- triggers are put back to REPLICA and TRUNCATE to ALWAYS, so that a write
+-- counts once in either kind of session
+SELECT tgname, tgenabled FROM pg_trigger
+ WHERE tgrelid = 'movimentacao_estoque'::regclass AND NOT tgisinternal ORDER BY 1;
+INSERT INTO movimentacao_estoque (cod_produto, qtd_movimentacao) VALUES ('C', 1);
+SET session_replication_role = replica;
+INSERT INTO movimentacao_estoque (cod_produto, qtd_movimentacao) VALUES ('C', 10);
+RESET session_replication_role;
+SELECT * FROM figura;
+:checar
 
 -- dropped, then created again with the same name (as pg_restore --clean -t
 -- does): attached again before its rows arrive
