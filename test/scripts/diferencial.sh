@@ -3,7 +3,9 @@
 #
 # In a database of its own: the application's tables filled with sample data
 # (scripts/dados_exemplo.sql, 60 products), the extension attached to the five
-# sources, the links and the catalogue; then pgbench runs six clients of
+# sources, the links and the catalogue, and a movement ledger partitioned by
+# month beside them (diferencial/particionada.sql writes through it and into
+# its partitions, moving rows between them); then pgbench runs six clients of
 # random transactions over every source (inserts single and multi-row,
 # updates of quantity, code, date and filter columns, deletes, link and
 # catalogue changes, savepoints rolled back, whole transactions rolled back)
@@ -219,6 +221,7 @@ pgbench -n -U "$USUARIO_CARGA" -d "$DB" -c "$CLIENTES" -j 3 -T "$DURACAO" --fail
 	-f "$SCRIPTS/misto.sql@2" \
 	-f "$SCRIPTS/unificacao.sql@2" \
 	-f "$SCRIPTS/cadastro.sql@1" \
+	-f "$SCRIPTS/particionada.sql@2" \
 	>"$TMP/pgbench.log" 2>&1
 PGBENCH_RC=$?
 wait "$DOBRAR_PID"

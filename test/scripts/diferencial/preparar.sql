@@ -104,3 +104,38 @@ GRANT USAGE ON ALL SEQUENCES IN SCHEMA public TO :"app";
  */
 CREATE VIEW dif_diferencas AS
 SELECT * FROM oraculo.diferencas();
+
+-- A movement ledger partitioned by month (last, this and next month; next
+-- month itself partitioned by ativo), attached beside movimentacao_estoque:
+-- the oracle counts its rows as extra movimentacao rows.
+CREATE TABLE movimentacao_mensal (
+    id                bigserial,
+    cod_produto       varchar(50),
+    qtd_movimentacao  numeric(15,3),
+    ativo             boolean NOT NULL DEFAULT true,
+    data_movimentacao date NOT NULL
+) PARTITION BY RANGE (data_movimentacao);
+SELECT format('CREATE TABLE movimentacao_mensal_anterior PARTITION OF movimentacao_mensal '
+              'FOR VALUES FROM (%L) TO (%L)', m - interval '1 month', m),
+       format('CREATE TABLE movimentacao_mensal_atual PARTITION OF movimentacao_mensal '
+              'FOR VALUES FROM (%L) TO (%L)', m, m + interval '1 month'),
+       format('CREATE TABLE movimentacao_mensal_seguinte PARTITION OF movimentacao_mensal '
+              'FOR VALUES FROM (%L) TO (%L) PARTITION BY LIST (ativo)',
+              m + interval '1 month', m + interval '3 months')
+  FROM (SELECT date_trunc('month', current_date)::date AS m) AS x \gexec
+CREATE TABLE movimentacao_mensal_seguinte_a PARTITION OF movimentacao_mensal_seguinte
+    FOR VALUES IN (true);
+CREATE TABLE movimentacao_mensal_seguinte_i PARTITION OF movimentacao_mensal_seguinte
+    FOR VALUES IN (false);
+INSERT INTO movimentacao_mensal (cod_produto, qtd_movimentacao, ativo, data_movimentacao)
+SELECT dif_codigo(g % 64), g % 97, g % 6 <> 0,
+       date_trunc('month', current_date)::date - 20 + (g % 70)
+  FROM generate_series(1, 600) AS g;
+SELECT estoque_cache_attach('movimentacao', 'movimentacao_mensal') IS NOT NULL AS anexado;
+GRANT SELECT, INSERT, UPDATE, DELETE ON movimentacao_mensal, movimentacao_mensal_atual
+    TO :"app";
+GRANT USAGE ON SEQUENCE movimentacao_mensal_id_seq TO :"app";
+CREATE OR REPLACE VIEW oraculo.linhas_extras (codigo, fonte, data, q) AS
+SELECT cod_produto::text, 'movimentacao'::text, NULL::date, qtd_movimentacao::numeric
+  FROM movimentacao_mensal
+ WHERE ativo AND cod_produto IS NOT NULL AND qtd_movimentacao IS NOT NULL;
