@@ -1125,11 +1125,12 @@ BEGIN
     SELECT string_agg(format('%s TRIGGER %I', x.estado, x.tgname), ', ')
       INTO comandos
       FROM (SELECT t.tgname,
+                   -- tgtype: 1 row, 4 insert, 8 delete, 16 update, 32 truncate
                    CASE WHEN t.tgtype & 1 = 1 THEN 'ENABLE REPLICA'
-                        WHEN t.tgtype & 32 <> 0 THEN 'ENABLE ALWAYS'
+                        WHEN t.tgtype & (4 | 8 | 16) = 0 THEN 'ENABLE ALWAYS'
                         ELSE 'ENABLE' END AS estado,
                    CASE WHEN t.tgtype & 1 = 1 THEN 'R'
-                        WHEN t.tgtype & 32 <> 0 THEN 'A'
+                        WHEN t.tgtype & (4 | 8 | 16) = 0 THEN 'A'
                         ELSE 'O' END AS devido,
                    t.tgenabled
               FROM pg_trigger t

@@ -272,9 +272,19 @@ bad('attach: an attached table as another fonte', "$att('carteira', 'movimentaca
 bad('attach: an attached link table as a source',
 	"$att('movimentacao', 'unificacao_codigos', 'codigo_origem', 'codigo_destino', filtro => 'true')",
 	'42710');
-bad('attach: a partitioned table',
+bad('attach: a partition',
 	q{CREATE TABLE part (cod_produto text, qtd numeric) PARTITION BY LIST (cod_produto);
-	  SELECT estoque_cache_attach('movimentacao', 'part', 'cod_produto', 'qtd', filtro => 'true')},
+	  CREATE TABLE part_a PARTITION OF part FOR VALUES IN ('A');
+	  SELECT estoque_cache_attach('movimentacao', 'part_a', 'cod_produto', 'qtd', filtro => 'true')},
+	'42809');
+bad('attach: a partitioned table as links',
+	q{CREATE TABLE part (cod_produto text, qtd numeric) PARTITION BY LIST (cod_produto);
+	  SELECT estoque_cache_attach_unificacao('part', 'cod_produto', 'cod_produto', 'true')},
+	'0A000');
+bad('attach: an inheritance child',
+	q{CREATE TABLE mae (cod_produto text, qtd numeric);
+	  CREATE TABLE filha () INHERITS (mae);
+	  SELECT estoque_cache_attach('movimentacao', 'filha', 'cod_produto', 'qtd', filtro => 'true')},
 	'0A000');
 bad('attach: a temporary table',
 	q{CREATE TEMP TABLE tmp (cod_produto text, qtd numeric);
