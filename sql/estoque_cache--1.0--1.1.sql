@@ -952,7 +952,7 @@ FROM PUBLIC;
  * (src/contribuicao.c): for detach and DROP, from any isolation level.
  */
 CREATE FUNCTION estoque_cache.apagar_contribuicao(anexo_id integer) RETURNS bigint
-    AS 'MODULE_PATHNAME', 'estoque_cache_apagar_contribuicao' LANGUAGE C STRICT;
+    AS 'MODULE_PATHNAME', 'estoque_cache_apagar_contribuicao' LANGUAGE C CALLED ON NULL INPUT;
 
 /*
  * The query (for ler_como_dono) of a quantity source's rows that count,

@@ -102,8 +102,13 @@ estoque_cache_apagar_contribuicao(PG_FUNCTION_ARGS)
 		"DELETE FROM estoque_cache.delta WHERE anexo_id OPERATOR(pg_catalog.=) $1",
 		"DELETE FROM estoque_cache.nome WHERE anexo_id OPERATOR(pg_catalog.=) $1",
 	};
-	int32  anexo_id = PG_GETARG_INT32(0);
+	int32  anexo_id;
 	uint64 n = 0;
+
+	if (PG_ARGISNULL(0))
+		ereport(ERROR, (errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+						errmsg("anexo_id must not be null")));
+	anexo_id = PG_GETARG_INT32(0);
 
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
