@@ -262,13 +262,26 @@ CREATE FUNCTION estoque_cache.config(OUT horizonte_dias integer,
 /*
  * Codes of a group in principal order: by integer value when every code is
  * an integer, otherwise by text in byte order; the first is the principal.
+ * Integers are compared by their digits (sign, then number of digits
+ * without leading zeros, then the digits), never through numeric, which a
+ * code of a million digits would overflow; ties (0012 and 12, -0 and 0) in
+ * byte order.  The read path compares the same way (src/projecao.c).
  */
 CREATE FUNCTION estoque_cache.ordenar_codigos(codigos text[]) RETURNS text[]
     LANGUAGE sql IMMUTABLE STRICT
     SET search_path = pg_catalog, pg_temp
 AS $$
-    SELECT array_agg(s.c ORDER BY CASE WHEN i.inteiros THEN s.c::numeric END, s.c COLLATE "C")
-      FROM (SELECT DISTINCT u.c FROM unnest(codigos) AS u(c) WHERE u.c IS NOT NULL) AS s,
+    SELECT array_agg(s.c ORDER BY
+                     CASE WHEN i.inteiros THEN s.negativo END DESC,
+                     CASE WHEN i.inteiros AND s.negativo THEN length(s.digitos) END DESC,
+                     CASE WHEN i.inteiros AND s.negativo THEN s.digitos END DESC,
+                     CASE WHEN i.inteiros AND NOT s.negativo THEN length(s.digitos) END,
+                     CASE WHEN i.inteiros AND NOT s.negativo THEN s.digitos END,
+                     s.c COLLATE "C")
+      FROM (SELECT d.c, ltrim(ltrim(d.c, '-'), '0') COLLATE "C" AS digitos,
+                   d.c LIKE '-%' AND ltrim(ltrim(d.c, '-'), '0') <> '' AS negativo
+              FROM (SELECT DISTINCT u.c FROM unnest(codigos) AS u(c) WHERE u.c IS NOT NULL) AS d)
+           AS s,
            (SELECT coalesce(bool_and(u.c ~ '^-?[0-9]+$'), false) AS inteiros
               FROM unnest(codigos) AS u(c) WHERE u.c IS NOT NULL) AS i
 $$;
