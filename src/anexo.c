@@ -600,8 +600,11 @@ estoque_cache_colunas_do_filtro(PG_FUNCTION_ARGS)
 	while ((c = bms_next_member(colunas, c)) >= 0)
 	{
 		AttrNumber        attnum = c + FirstLowInvalidHeapAttributeNumber;
-		Form_pg_attribute att = TupleDescAttr(RelationGetDescr(rel), attnum - 1);
+		Form_pg_attribute att;
 
+		if (attnum <= 0)
+			continue; /* a filter reads no system column (filtro_transformar) */
+		att = TupleDescAttr(RelationGetDescr(rel), attnum - 1);
 		appendStringInfo(&buf, "%s%d:%s", buf.len > 0 ? "," : "", attnum,
 						 format_type_with_typemod(att->atttypid, att->atttypmod));
 	}

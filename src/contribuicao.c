@@ -106,8 +106,8 @@ estoque_cache_apagar_contribuicao(PG_FUNCTION_ARGS)
 	uint64 n = 0;
 
 	if (PG_ARGISNULL(0))
-		ereport(ERROR, (errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-						errmsg("anexo_id must not be null")));
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED), errmsg("anexo_id must not be null")));
 	anexo_id = PG_GETARG_INT32(0);
 
 	if (SPI_connect() != SPI_OK_CONNECT)

@@ -58,8 +58,8 @@ typedef struct Conversao
 /* One attached table, as the triggers need it. */
 typedef struct Anexo
 {
-	Oid           relid;    /* hash key: the attached table */
-	bool          valido;   /* false once a relcache inval hits it */
+	Oid           relid;  /* hash key: the attached table */
+	bool          valido; /* false once a relcache inval hits it */
 	int32         anexo_id;
 	EstoqueFonte  fonte;
 	AttrNumber    att_produto;

@@ -99,12 +99,12 @@ checar_chamada(FunctionCallInfo fcinfo, const char *funcao)
 	 * AFTER ... FOR EACH STATEMENT; BEFORE for the codes tables' lock and a
 	 * partition's TRUNCATE; AFTER ... FOR EACH ROW for the replica path.
 	 */
-	if (TRIGGER_FIRED_FOR_ROW(trigdata->tg_event) ? !TRIGGER_FIRED_AFTER(trigdata->tg_event)
-												   : (!TRIGGER_FIRED_AFTER(trigdata->tg_event) &&
-													  !(TRIGGER_FIRED_BEFORE(trigdata->tg_event) &&
-														(strcmp(funcao, "estoque_cache.trg_codigos") ==
-															 0 ||
-														 TRIGGER_FIRED_BY_TRUNCATE(trigdata->tg_event)))))
+	if (TRIGGER_FIRED_FOR_ROW(trigdata->tg_event)
+			? !TRIGGER_FIRED_AFTER(trigdata->tg_event)
+			: (!TRIGGER_FIRED_AFTER(trigdata->tg_event) &&
+			   !(TRIGGER_FIRED_BEFORE(trigdata->tg_event) &&
+				 (strcmp(funcao, "estoque_cache.trg_codigos") == 0 ||
+				  TRIGGER_FIRED_BY_TRUNCATE(trigdata->tg_event)))))
 		ereport(
 			ERROR,
 			(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
@@ -146,7 +146,7 @@ static void
 acumular_linha(TupleTableSlot *slot, Anexo *anexo, int sinal, HTAB *deltas, ExprState *filtro,
 			   ExprContext *econtext, MemoryContext mcxt)
 {
-	Datum         codigo, quantidade, data;
+	Datum         codigo, quantidade;
 	bool          nulo;
 	ChaveDelta    chave;
 	Delta        *delta;
@@ -181,7 +181,8 @@ acumular_linha(TupleTableSlot *slot, Anexo *anexo, int sinal, HTAB *deltas, Expr
 	chave.data = DATEVAL_NOBEGIN;
 	if (anexo->att_data != 0)
 	{
-		data = slot_getattr(slot, anexo->att_data, &nulo);
+		Datum data = slot_getattr(slot, anexo->att_data, &nulo);
+
 		if (!nulo)
 			chave.data = DatumGetDateADT(conversao_aplicar(&anexo->conv_data, data));
 	}
@@ -573,18 +574,17 @@ estoque_cache_trg_codigos(PG_FUNCTION_ARGS)
 	if (TRIGGER_FIRED_FOR_ROW(trigdata->tg_event))
 	{
 		/* the replica path: the row's codes, old and new */
-		TupleTableSlot *slots[2] = {trigdata->tg_trigslot,
-									TRIGGER_FIRED_BY_UPDATE(trigdata->tg_event)
-										? trigdata->tg_newslot
-										: NULL};
+		TupleTableSlot *slots[2] = {
+			trigdata->tg_trigslot,
+			TRIGGER_FIRED_BY_UPDATE(trigdata->tg_event) ? trigdata->tg_newslot : NULL};
 
 		for (int k = 0; k < 2; k++)
 			if (slots[k] != NULL)
 			{
-				codigos = codigo_do_slot(codigos, slots[k], anexo->att_produto,
-										 &anexo->conv_produto);
-				codigos = codigo_do_slot(codigos, slots[k], anexo->att_destino,
-										 &anexo->conv_destino);
+				codigos =
+					codigo_do_slot(codigos, slots[k], anexo->att_produto, &anexo->conv_produto);
+				codigos =
+					codigo_do_slot(codigos, slots[k], anexo->att_destino, &anexo->conv_destino);
 			}
 	}
 	codigos = coletar_codigos(codigos, trigdata->tg_oldtable, rel, anexo->att_produto,
