@@ -5,7 +5,9 @@
 # (scripts/dados_exemplo.sql, 60 products), the extension attached to the five
 # sources, the links and the catalogue, and a movement ledger partitioned by
 # month beside them (diferencial/particionada.sql writes through it and into
-# its partitions, moving rows between them); then pgbench runs six clients of
+# its partitions, moving rows between them), and a logical replication
+# subscriber of the seven tables in another database, with its own cache,
+# compared with its own oracle at the end; then pgbench runs six clients of
 # random transactions over every source (inserts single and multi-row,
 # updates of quantity, code, date and filter columns, deletes, link and
 # catalogue changes, savepoints rolled back, whole transactions rolled back)
@@ -54,6 +56,8 @@ SCRIPTS=$AQUI/diferencial
 DURACAO=${DIFERENCIAL_SEGUNDOS:-40}
 CLIENTES=6
 DB=regress_diferencial_$$
+ASSINANTE=regress_dif_assinante_$$
+SLOT=regress_dif_slot_$$
 APP=regress_dif_app
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/diferencial.XXXXXX")
 BG_PIDS=()
@@ -78,6 +82,12 @@ limpar() {
 	if [ -n "${DIFERENCIAL_MANTER:-}" ]; then
 		echo "kept database $DB and role $APP (DIFERENCIAL_MANTER)"
 	else
+		psql -X -q -d "$ASSINANTE" -c "ALTER SUBSCRIPTION dif_sub DISABLE" \
+			-c "ALTER SUBSCRIPTION dif_sub SET (slot_name = NONE)" \
+			-c "DROP SUBSCRIPTION dif_sub" >/dev/null 2>&1 || true
+		psql -X -q -d postgres -c "SELECT pg_drop_replication_slot('$SLOT')
+		  FROM pg_replication_slots WHERE slot_name = '$SLOT'" >/dev/null 2>&1 || true
+		psql -X -q -d postgres -c "DROP DATABASE IF EXISTS $ASSINANTE WITH (FORCE)" || true
 		psql -X -q -d postgres -c "DROP DATABASE IF EXISTS $DB WITH (FORCE)" || true
 		psql -X -q -d postgres -c "DROP ROLE IF EXISTS $APP" || true
 	fi
@@ -163,6 +173,34 @@ SQL
 	fi
 done
 INSTRUCOES_ANTES=$(valor "SELECT nextval('dif_instrucoes')")
+
+# ---- a logical replication subscriber ---------------------------------------------
+# Another database of the same cluster subscribes to the seven tables, with
+# the extension attached to its copies: the initial copy and every change the
+# load makes reach its cache through the replica path (row triggers enabled
+# REPLICA; the apply worker fires no statement trigger).  Compared with its
+# own oracle after the run.  (A subscription to the same cluster needs its
+# slot made beforehand.)
+TABELAS="movimentacao_estoque, carteira_principal, pre_separacao_item, separacao,
+	programacao_producao, unificacao_codigos, cadastro_produto"
+psql -X -q -v ON_ERROR_STOP=1 -d postgres -c "CREATE DATABASE $ASSINANTE" >/dev/null
+psql -X -q -v ON_ERROR_STOP=1 -d "$ASSINANTE" -c 'CREATE EXTENSION estoque_cache' >/dev/null
+# The tables' definitions with their cache triggers, as a schema-only restore
+# would bring them: creating the triggers attaches the copies (the test's own
+# statement counters are left out).
+pg_dump --schema-only -d "$DB" $(for t in $TABELAS; do printf -- '-t %s ' "${t%,}"; done) |
+	grep -v 'dif_contar' |
+	psql -X -q -v ON_ERROR_STOP=1 -d "$ASSINANTE" >/dev/null
+if [ "$(psql -X -At -d "$ASSINANTE" -c 'SELECT count(*) FROM estoque_cache.anexo')" != 7 ]; then
+	falha "the subscriber's tables were not attached by their restored triggers"
+fi
+psql -X -q -v ON_ERROR_STOP=1 -d "$ASSINANTE" -c 'SET client_min_messages = warning' \
+	-f "$RAIZ/test/lib/oraculo.sql" >/dev/null
+psql_db -c "CREATE PUBLICATION dif_pub FOR TABLE $TABELAS" \
+	-c "SELECT pg_create_logical_replication_slot('$SLOT', 'pgoutput')" >/dev/null
+psql -X -q -v ON_ERROR_STOP=1 -d "$ASSINANTE" -c "CREATE SUBSCRIPTION dif_sub
+	CONNECTION 'host=$PGHOST port=$PGPORT user=$PGUSER dbname=$DB'
+	PUBLICATION dif_pub WITH (create_slot = false, slot_name = '$SLOT')" >/dev/null
 
 # ---- the administrator, in the background ----------------------------------------
 # Two sessions loop while pgbench runs.  The folder folds every ~0.3 s (all
@@ -277,6 +315,35 @@ if grep -qv '^0$' "$TMP/refresh"; then
 fi
 if [ "$(cat "$TMP/rebuild")" != 0 ]; then
 	falha "the rebuild in the middle of the run corrected '$(cat "$TMP/rebuild")' rows (expected 0)"
+fi
+
+# ---- the subscriber ----------------------------------------------------------------
+assinante() { psql -X -q -At -v ON_ERROR_STOP=1 -d "$ASSINANTE" -c "$1"; }
+ALVO=$(valor "SELECT pg_current_wal_lsn()")
+alcancou=0
+for _ in $(seq 1 600); do
+	if [ "$(assinante "SELECT count(*) FROM pg_subscription_rel WHERE srsubstate NOT IN ('r', 's')")" = 0 ] &&
+		[ "$(valor "SELECT confirmed_flush_lsn >= '$ALVO' FROM pg_replication_slots WHERE slot_name = '$SLOT'")" = t ]; then
+		alcancou=1
+		break
+	fi
+	sleep 0.2
+done
+if [ "$alcancou" = 0 ]; then
+	falha "the subscriber did not catch up within 120 s"
+else
+	DIF_ASSINANTE=$(assinante "SELECT count(*) FROM oraculo.diferencas()")
+	VER_ASSINANTE=$(assinante "SELECT count(*) FROM estoque_cache_verify()")
+	LINHAS_ASSINANTE=$(assinante "SELECT count(*) FROM movimentacao_estoque")
+	echo "subscriber: $LINHAS_ASSINANTE movements; view rows differing from its oracle:" \
+		"$DIF_ASSINANTE; estoque_cache_verify() rows: $VER_ASSINANTE"
+	if [ "$LINHAS_ASSINANTE" != "$(valor "SELECT count(*) FROM movimentacao_estoque")" ]; then
+		falha "the subscriber has not the publisher's movements"
+	fi
+	if [ "$DIF_ASSINANTE" != 0 ] || [ "$VER_ASSINANTE" != 0 ]; then
+		falha "the subscriber's cache differs from its sources"
+		assinante "SELECT * FROM oraculo.diferencas() LIMIT 20"
+	fi
 fi
 
 # ---- after the run ------------------------------------------------------------------
