@@ -33,7 +33,8 @@ CREATE TABLE estoque_cache.anexo (
     anexado_em  timestamptz NOT NULL DEFAULT pg_catalog.now(),
     anexado_por name NOT NULL DEFAULT session_user,
     gatilhos_ativos boolean NOT NULL DEFAULT true,  -- as last seen (revisar_anexo)
-    assinatura  text                -- what it depends on in its table (assinatura())
+    assinatura  text,               -- what it depends on in its table (assinatura())
+    dono        name                -- the table's owner, as last seen
 );
 CREATE SEQUENCE estoque_cache.anexo_id_seq OWNED BY estoque_cache.anexo.anexo_id;
 ALTER TABLE estoque_cache.anexo
@@ -126,9 +127,10 @@ CREATE TABLE estoque_cache.nome (
 
 /*
  * Attachments of tables that were dropped, by the table's qualified name:
- * when a table of that name is created again (pg_restore --clean -t drops a
- * table and creates it without its triggers), it is attached again with the
- * same definition before its rows arrive (ao_mudar_tabela).
+ * when a table of that name and the same owner is created again (pg_restore
+ * --clean -t drops a table and creates it without its triggers), it is
+ * attached again with the same definition before its rows arrive
+ * (reanexar).
  */
 CREATE TABLE estoque_cache.anexo_removido (
     nome_tabela text PRIMARY KEY,   -- schema-qualified, quoted
@@ -140,6 +142,7 @@ CREATE TABLE estoque_cache.anexo_removido (
     destino     text,
     nome        text,
     filtro      text,
+    dono        name,               -- the dropped table's owner
     removido_em timestamptz NOT NULL DEFAULT pg_catalog.now()
 );
 
@@ -842,7 +845,8 @@ BEGIN
     END LOOP;
     UPDATE estoque_cache.anexo x
        SET assinatura = estoque_cache.assinatura(x),
-           gatilhos_ativos = estoque_cache.gatilhos_ativos(x)
+           gatilhos_ativos = estoque_cache.gatilhos_ativos(x),
+           dono = (SELECT pg_get_userbyid(c.relowner) FROM pg_class c WHERE c.oid = x.tabela)
      WHERE x.anexo_id = p_anexo;
 END;
 $$;
@@ -1118,13 +1122,14 @@ BEGIN
     LOOP
         -- remembered, in case a table of that name comes back (reanexar)
         INSERT INTO estoque_cache.anexo_removido AS r (nome_tabela, anexo_id, fonte, produto,
-               quantidade, data, destino, nome, filtro)
+               quantidade, data, destino, nome, filtro, dono)
         VALUES (anx.nome_tabela, anx.anexo_id, anx.fonte, anx.produto, anx.quantidade, anx.data,
-                anx.destino, anx.nome, anx.filtro)
+                anx.destino, anx.nome, anx.filtro, anx.dono)
         ON CONFLICT (nome_tabela) DO UPDATE
            SET anexo_id = excluded.anexo_id, fonte = excluded.fonte, produto = excluded.produto,
                quantidade = excluded.quantidade, data = excluded.data, destino = excluded.destino,
-               nome = excluded.nome, filtro = excluded.filtro, removido_em = pg_catalog.now();
+               nome = excluded.nome, filtro = excluded.filtro, dono = excluded.dono,
+               removido_em = pg_catalog.now();
         PERFORM estoque_cache.registrar('detach', anx.nome_tabela, clock_timestamp(),
                                         estoque_cache.remover_anexo(anx.anexo_id, false),
                                         jsonb_build_object('anexo_id', anx.anexo_id,
@@ -1678,7 +1683,8 @@ BEGIN
                    greatest((SELECT max(anexo_id) FROM estoque_cache.anexo),
                             (SELECT last_value FROM estoque_cache.anexo_id_seq)));
     UPDATE estoque_cache.anexo x
-       SET assinatura = estoque_cache.assinatura(x), gatilhos_ativos = estoque_cache.gatilhos_ativos(x)
+       SET assinatura = estoque_cache.assinatura(x), gatilhos_ativos = estoque_cache.gatilhos_ativos(x),
+           dono = (SELECT pg_get_userbyid(c.relowner) FROM pg_class c WHERE c.oid = x.tabela)
      WHERE x.anexo_id = novo;
     linhas := estoque_cache.corrigir_um(novo, true);
     PERFORM estoque_cache.registrar('attach', t.tgrelid::regclass::text, inicio, linhas,
@@ -1717,6 +1723,12 @@ BEGIN
     IF anx.assinatura IS NULL THEN
         RETURN;     -- being attached: criar_gatilhos is setting its triggers up
     END IF;
+    -- ALTER TABLE ... OWNER TO: remembered for reanexar
+    UPDATE estoque_cache.anexo x
+       SET dono = (SELECT pg_get_userbyid(c.relowner) FROM pg_class c WHERE c.oid = x.tabela)
+     WHERE x.anexo_id = anx.anexo_id
+       AND x.dono IS DISTINCT FROM (SELECT pg_get_userbyid(c.relowner) FROM pg_class c
+                                     WHERE c.oid = x.tabela);
     BEGIN
         PERFORM estoque_cache.checar_anexo(anx.fonte, anx.tabela, anx.produto, anx.quantidade,
                                            anx.data, anx.filtro, anx.destino, anx.nome);
@@ -2004,6 +2016,8 @@ DECLARE
 BEGIN
     DELETE FROM estoque_cache.anexo_removido
      WHERE nome_tabela = estoque_cache.nome_qualificado(relid::regclass)
+       -- only for the same owner: no one else's table becomes a source of the cache
+       AND dono = (SELECT pg_get_userbyid(c.relowner) FROM pg_class c WHERE c.oid = relid)
     RETURNING * INTO r;
     IF NOT FOUND OR EXISTS (SELECT 1 FROM estoque_cache.anexo WHERE tabela = relid) THEN
         RETURN;

@@ -128,6 +128,24 @@ INSERT INTO movimentacao_estoque (cod_produto, quantidade) VALUES ('A', 1);
 :checar
 DROP TABLE movimentacao_estoque;
 
+-- created again by another role: not attached (no one else's table becomes a
+-- source of the cache)
+CREATE TABLE movimentacao_estoque (id serial, cod_produto text, qtd_movimentacao numeric,
+                                   ativo boolean DEFAULT true);
+SELECT estoque_cache_attach('movimentacao', 't08.movimentacao_estoque') IS NOT NULL AS anexado;
+DROP TABLE movimentacao_estoque;
+CREATE ROLE regress_outro_dono;
+GRANT CREATE, USAGE ON SCHEMA t08 TO regress_outro_dono;
+SET ROLE regress_outro_dono;
+CREATE TABLE movimentacao_estoque (id serial, cod_produto text, qtd_movimentacao numeric,
+                                   ativo boolean DEFAULT true);
+RESET ROLE;
+SELECT count(*) AS anexos FROM estoque_cache.anexo WHERE tabela = 'movimentacao_estoque'::regclass;
+DROP TABLE movimentacao_estoque;
+REVOKE ALL ON SCHEMA t08 FROM regress_outro_dono;
+DROP ROLE regress_outro_dono;
+DELETE FROM estoque_cache.anexo_removido WHERE nome_tabela = 't08.movimentacao_estoque';
+
 -- triggers whose attachment is gone refuse writes and are reported
 CREATE TABLE outra (cod text, qtd numeric);
 SELECT estoque_cache_attach('movimentacao', 't08.outra', produto => 'cod', quantidade => 'qtd',
