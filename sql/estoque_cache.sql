@@ -489,13 +489,29 @@ AS $$
 DECLARE
     anx estoque_cache.anexo;
     n bigint;
+    msg text;
+    det text;
+    estado text;
 BEGIN
     SELECT * INTO STRICT anx FROM estoque_cache.anexo WHERE anexo_id = p_anexo;
-    INSERT INTO estoque_cache.delta (codigo, anexo_id, data, fonte, quantidade)
-    SELECT f.codigo, p_anexo, f.data, estoque_cache.fonte_numero(anx.fonte), f.q
-      FROM estoque_cache.ler_como_dono(anx.tabela, estoque_cache.consulta_fonte(anx), NULL, true)
-           AS f(codigo text, data date, q numeric)
-     WHERE f.q <> 0;
+    BEGIN
+        INSERT INTO estoque_cache.delta (codigo, anexo_id, data, fonte, quantidade)
+        SELECT f.codigo, p_anexo, f.data, estoque_cache.fonte_numero(anx.fonte), f.q
+          FROM estoque_cache.ler_como_dono(anx.tabela, estoque_cache.consulta_fonte(anx), NULL,
+                                           true) AS f(codigo text, data date, q numeric)
+         WHERE f.q <> 0;
+    EXCEPTION WHEN data_exception THEN
+        -- a filter or a conversion that fails on some row of the table
+        GET STACKED DIAGNOSTICS msg = MESSAGE_TEXT, det = PG_EXCEPTION_DETAIL,
+                                estado = RETURNED_SQLSTATE;
+        RAISE EXCEPTION USING ERRCODE = estado,
+            MESSAGE = format('%s, reading the rows of %s', msg, anx.tabela),
+            DETAIL = coalesce(nullif(det, ''), format('The filter is %s.',
+                                                      coalesce(anx.filtro, 'true'))),
+            HINT = 'The filter and the mapped columns must evaluate on every row of the table: '
+                   'guard divisions and casts in the filter, e.g. '
+                   '''qtd_movimentacao / NULLIF(fator, 0) > 1''.';
+    END;
     GET DIAGNOSTICS n = ROW_COUNT;
     RETURN n;
 END;

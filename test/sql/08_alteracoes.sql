@@ -146,6 +146,15 @@ REVOKE ALL ON SCHEMA t08 FROM regress_outro_dono;
 DROP ROLE regress_outro_dono;
 DELETE FROM estoque_cache.anexo_removido WHERE nome_tabela = 't08.movimentacao_estoque';
 
+-- a filter that fails on one of the table's rows: the attach says which table
+-- and how to guard it, and changes nothing
+CREATE TABLE fator (cod text, qtd numeric, fator numeric);
+INSERT INTO fator VALUES ('F', 1, 2), ('F', 1, 0);
+SELECT estado, mensagem, dica FROM tentar($$SELECT estoque_cache_attach('movimentacao', 't08.fator',
+    produto => 'cod', quantidade => 'qtd', filtro => 'qtd / fator > 0')$$);
+SELECT count(*) AS anexos FROM estoque_cache.anexo WHERE tabela = 'fator'::regclass;
+DROP TABLE fator;
+
 -- triggers whose attachment is gone refuse writes and are reported
 CREATE TABLE outra (cod text, qtd numeric);
 SELECT estoque_cache_attach('movimentacao', 't08.outra', produto => 'cod', quantidade => 'qtd',
