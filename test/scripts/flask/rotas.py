@@ -242,9 +242,16 @@ class Rotas(unittest.TestCase):
         self.assertEqual(leitor.get(BASE).status_code, 200)
 
     def test_atualizar_produto_repara(self):
-        # a movement the cache did not see: triggers bypassed
-        sql("SET session_replication_role = replica;"
-            " INSERT INTO movimentacao_estoque (cod_produto, qtd_movimentacao,"
+        # movements the cache does not see: written with its triggers disabled
+        # (enabled again at the end: that would correct the attachment too)
+        sql("ALTER TABLE movimentacao_estoque DISABLE TRIGGER USER")
+        try:
+            self._atualizar_produto_repara()
+        finally:
+            sql("ALTER TABLE movimentacao_estoque ENABLE TRIGGER USER")
+
+    def _atualizar_produto_repara(self):
+        sql("INSERT INTO movimentacao_estoque (cod_produto, qtd_movimentacao,"
             "   tipo_movimentacao, data_movimentacao, ativo)"
             " VALUES (%s, 12.5, 'AJUSTE', current_date, true)", (self.membro,))
         self.assertTrue(sql("SELECT * FROM estoque_cache_verify(%s)", (self.membro,)))
@@ -265,8 +272,7 @@ class Rotas(unittest.TestCase):
                                                      "cod_produto": "NAO-EXISTE"}), 404)
         self.assertEqual(erro.get("cod_produto"), "NAO-EXISTE")
         # a code only the sources have (written around the triggers) is repaired
-        sql("SET session_replication_role = replica;"
-            " INSERT INTO movimentacao_estoque (cod_produto, qtd_movimentacao,"
+        sql("INSERT INTO movimentacao_estoque (cod_produto, qtd_movimentacao,"
             "   tipo_movimentacao, data_movimentacao, ativo)"
             " VALUES ('NOVO-FLASK', 4, 'AJUSTE', current_date, true)")
         r = self.post(admin, {"tipo": "produto", "cod_produto": "NOVO-FLASK"})
