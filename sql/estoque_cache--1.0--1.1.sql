@@ -1409,3 +1409,1131 @@ BEGIN
     END LOOP;
 END;
 $$;
+
+/* ------------------------------------------------------------------------
+ * Link and catalogue writers only append (estoque_cache.aresta_delta,
+ * nome_delta); the folder folds them and regroups; repairs append
+ * corrections and lock the attached tables all at once or none.
+ * ------------------------------------------------------------------------ */
+DROP FUNCTION estoque_cache.sincronizar_codigos(integer, text[]);
+DROP FUNCTION estoque_cache.travar_codigos(integer);
+DROP FUNCTION estoque_cache.sincronizar_arestas(integer, text[]);
+DROP FUNCTION estoque_cache.sincronizar_nomes(integer, text[]);
+
+-- a link's count may reach zero in a fold (the row is then deleted)
+ALTER TABLE estoque_cache.aresta DROP CONSTRAINT aresta_n_check;
+
+/*
+ * Append-only link changes: +1 / -1 per active link row a statement added
+ * or removed (netted per statement), and the repairs' corrections.  A
+ * link exists in a snapshot when aresta.n plus the visible changes is
+ * positive; the folder moves them into aresta and regroups.
+ */
+CREATE TABLE estoque_cache.aresta_delta (
+    a        text COLLATE "C" NOT NULL,
+    b        text COLLATE "C" NOT NULL,
+    anexo_id integer NOT NULL,
+    n        integer NOT NULL
+);
+ALTER TABLE estoque_cache.aresta_delta SET (autovacuum_vacuum_scale_factor = 0.0,
+                                            autovacuum_vacuum_threshold = 1000,
+                                            vacuum_truncate = false);
+
+-- names are counted per (code, name) now: the table is recomputed below
+DROP TABLE estoque_cache.nome;
+
+/*
+ * Product names from the attached catalogues, as folded: how many rows of
+ * each catalogue give each code each name (n).  A code's name is the
+ * smallest (byte order) of the names of the catalogue with the lowest
+ * anexo_id that names it.  Written only by the folder (and by detach).
+ */
+CREATE TABLE estoque_cache.nome (
+    codigo   text COLLATE "C" NOT NULL,
+    anexo_id integer NOT NULL,
+    nome     text COLLATE "C" NOT NULL,
+    n        integer NOT NULL,
+    PRIMARY KEY (codigo, anexo_id, nome)
+);
+
+/* Append-only name changes, like aresta_delta: +1 / -1 per (code, name). */
+CREATE TABLE estoque_cache.nome_delta (
+    codigo   text COLLATE "C" NOT NULL,
+    anexo_id integer NOT NULL,
+    nome     text COLLATE "C" NOT NULL,
+    n        integer NOT NULL
+);
+ALTER TABLE estoque_cache.nome_delta SET (autovacuum_vacuum_scale_factor = 0.0,
+                                          autovacuum_vacuum_threshold = 1000,
+                                          vacuum_truncate = false);
+REVOKE ALL ON estoque_cache.aresta_delta, estoque_cache.nome, estoque_cache.nome_delta FROM PUBLIC;
+
+/*
+ * The links of one link table as its rows give them, for the rows that
+ * touch `codigos` (all when NULL): (a, b, n), a <= b in byte order, read as
+ * the table's owner (see ler_como_dono).  Empty when the table is gone.
+ */
+CREATE OR REPLACE FUNCTION estoque_cache.arestas_da_tabela(p_anexo integer, codigos text[])
+    RETURNS TABLE (a text, b text, n bigint)
+    LANGUAGE plpgsql
+    SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    anx estoque_cache.anexo;
+BEGIN
+    SELECT * INTO STRICT anx FROM estoque_cache.anexo WHERE anexo_id = p_anexo;
+    IF NOT EXISTS (SELECT 1 FROM pg_class WHERE oid = anx.tabela) THEN
+        RETURN;
+    END IF;
+    RETURN QUERY
+        SELECT least(l.o, l.d)::text, greatest(l.o, l.d)::text, count(*)
+          FROM (SELECT x.o COLLATE "C" AS o, x.d COLLATE "C" AS d
+                  FROM estoque_cache.ler_como_dono(anx.tabela, format($q$
+                           SELECT (%1$I)::text AS o, (%2$I)::text AS d
+                             FROM ONLY %3$s
+                            WHERE %1$I IS NOT NULL AND %2$I IS NOT NULL AND (%4$s)
+                              AND ($1 IS NULL OR (%1$I)::text = ANY ($1)
+                                   OR (%2$I)::text = ANY ($1))
+                           $q$, anx.produto, anx.destino,
+                           estoque_cache.nome_qualificado(anx.tabela),
+                           coalesce(anx.filtro, 'true')), codigos) AS x(o text, d text)) l
+         GROUP BY 1, 2;
+END;
+$$;
+
+/*
+ * Bring the links of one link table that touch `codigos` (all when NULL) in
+ * line with the table: append to estoque_cache.aresta_delta the difference
+ * between the table and the cache (aresta plus the visible changes), both
+ * read in one statement, so writers that have not committed are in neither
+ * side.  Returns the corrections appended.
+ */
+CREATE OR REPLACE FUNCTION estoque_cache.corrigir_arestas(p_anexo integer, codigos text[])
+    RETURNS bigint
+    LANGUAGE sql
+    SET search_path = pg_catalog, pg_temp
+AS $$
+    WITH fontes AS (
+        SELECT f.a COLLATE "C" AS a, f.b COLLATE "C" AS b, f.n
+          FROM estoque_cache.arestas_da_tabela(p_anexo, codigos) f
+    ), cache AS (
+        SELECT c.a, c.b, sum(c.n) AS n
+          FROM (SELECT a, b, n FROM estoque_cache.aresta
+                 WHERE anexo_id = p_anexo
+                   AND (codigos IS NULL OR a = ANY (codigos) OR b = ANY (codigos))
+                UNION ALL
+                SELECT a, b, n FROM estoque_cache.aresta_delta
+                 WHERE anexo_id = p_anexo
+                   AND (codigos IS NULL OR a = ANY (codigos) OR b = ANY (codigos))) c
+         GROUP BY 1, 2
+    ), corrigidas AS (
+        INSERT INTO estoque_cache.aresta_delta (a, b, anexo_id, n)
+        SELECT coalesce(f.a, c.a), coalesce(f.b, c.b), p_anexo,
+               (coalesce(f.n, 0) - coalesce(c.n, 0))::integer
+          FROM fontes f FULL JOIN cache c ON c.a = f.a AND c.b = f.b
+         WHERE coalesce(f.n, 0) <> coalesce(c.n, 0)
+        RETURNING 1
+    )
+    SELECT count(*) FROM corrigidas
+$$;
+
+/*
+ * The same for the names of one catalogue: (code, name) counted over its
+ * rows with both non-null, against nome plus the visible nome_delta.
+ */
+CREATE OR REPLACE FUNCTION estoque_cache.corrigir_nomes(p_anexo integer, codigos text[])
+    RETURNS bigint
+    LANGUAGE plpgsql
+    SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    anx estoque_cache.anexo;
+    consulta text := 'SELECT NULL::text, NULL::text WHERE false';
+    corrigidos bigint;
+BEGIN
+    SELECT * INTO STRICT anx FROM estoque_cache.anexo WHERE anexo_id = p_anexo;
+    IF EXISTS (SELECT 1 FROM pg_class WHERE oid = anx.tabela) THEN
+        -- the catalogue's rows, read as the table's owner (see ler_como_dono)
+        consulta := format($q$
+            SELECT (%1$I)::text AS c, (%2$I)::text AS n
+              FROM ONLY %3$s
+             WHERE %1$I IS NOT NULL AND %2$I IS NOT NULL
+               AND ($1 IS NULL OR (%1$I)::text = ANY ($1))
+            $q$, anx.produto, anx.nome, estoque_cache.nome_qualificado(anx.tabela));
+    END IF;
+    WITH fontes AS (
+        SELECT x.c COLLATE "C" AS codigo, x.n COLLATE "C" AS nome, count(*) AS n
+          FROM estoque_cache.ler_como_dono(anx.tabela, consulta, codigos) AS x(c text, n text)
+         GROUP BY 1, 2
+    ), cache AS (
+        SELECT c.codigo, c.nome, sum(c.n) AS n
+          FROM (SELECT codigo, nome, n FROM estoque_cache.nome
+                 WHERE anexo_id = p_anexo AND (codigos IS NULL OR codigo = ANY (codigos))
+                UNION ALL
+                SELECT codigo, nome, n FROM estoque_cache.nome_delta
+                 WHERE anexo_id = p_anexo AND (codigos IS NULL OR codigo = ANY (codigos))) c
+         GROUP BY 1, 2
+    ), corrigidas AS (
+        INSERT INTO estoque_cache.nome_delta (codigo, anexo_id, nome, n)
+        SELECT coalesce(f.codigo, c.codigo), p_anexo, coalesce(f.nome, c.nome),
+               (coalesce(f.n, 0) - coalesce(c.n, 0))::integer
+          FROM fontes f FULL JOIN cache c ON c.codigo = f.codigo AND c.nome = f.nome
+         WHERE coalesce(f.n, 0) <> coalesce(c.n, 0)
+        RETURNING 1
+    )
+    SELECT count(*) INTO corrigidos FROM corrigidas;
+    RETURN corrigidos;
+END;
+$$;
+
+/*
+ * The groups as the caller's snapshot sees them where they differ from
+ * estoque_cache.grupo: the links are aresta plus the visible aresta_delta
+ * (a link exists while its count is positive).  With `codigos`, the
+ * components of those codes; without, the components of every code a
+ * visible link change touches and of the other members of their folded
+ * groups.  One row per code reached; principal NULL for a group of one.
+ * Readers call it only when link changes are pending.
+ */
+CREATE OR REPLACE FUNCTION estoque_cache.grupos_pendentes(codigos text[])
+    RETURNS TABLE (codigo text, principal text)
+    LANGUAGE sql STABLE
+    SET search_path = pg_catalog, pg_temp
+AS $$
+    WITH RECURSIVE pendentes AS MATERIALIZED (
+        SELECT d.a, d.b, sum(d.n) AS n FROM estoque_cache.aresta_delta d GROUP BY 1, 2
+    ), sementes AS (
+        SELECT u.c COLLATE "C" AS c FROM unnest(codigos) AS u(c)
+         WHERE codigos IS NOT NULL AND u.c IS NOT NULL
+        UNION
+        SELECT x.c FROM (SELECT p.a AS c FROM pendentes p UNION SELECT p.b FROM pendentes p) x
+         WHERE codigos IS NULL
+        UNION
+        SELECT g2.codigo FROM pendentes p
+          JOIN estoque_cache.grupo g1 ON g1.codigo IN (p.a, p.b)
+          JOIN estoque_cache.grupo g2 ON g2.principal = g1.principal
+         WHERE codigos IS NULL
+    ), alcance(s, c) AS (
+        SELECT s.c, s.c FROM sementes s
+        UNION
+        SELECT r.s, v.o
+          FROM alcance r
+         CROSS JOIN LATERAL (
+               SELECT CASE WHEN e.a = r.c THEN e.b ELSE e.a END AS o
+                 FROM (SELECT x.a, x.b, x.n::numeric AS n FROM estoque_cache.aresta x
+                        WHERE x.a = r.c
+                       UNION ALL
+                       SELECT x.a, x.b, x.n FROM estoque_cache.aresta x
+                        WHERE x.b = r.c AND x.a <> r.c
+                       UNION ALL
+                       SELECT p.a, p.b, p.n FROM pendentes p
+                        WHERE p.a = r.c OR p.b = r.c) e
+                GROUP BY e.a, e.b
+               HAVING sum(e.n) > 0) v
+    ), componentes AS (
+        SELECT DISTINCT estoque_cache.ordenar_codigos(array_agg(r.c)) AS membros
+          FROM alcance r GROUP BY r.s
+    )
+    SELECT DISTINCT m.c::text,
+           CASE WHEN cardinality(cp.membros) > 1 THEN cp.membros[1]::text END
+      FROM componentes cp, unnest(cp.membros) AS m(c)
+$$;
+
+/*
+ * Every code in a group of two or more and its principal, as the caller's
+ * snapshot sees them: estoque_cache.grupo where no pending link change
+ * reaches, grupos_pendentes where one does.
+ */
+CREATE OR REPLACE FUNCTION estoque_cache.grupos_vistos()
+    RETURNS TABLE (codigo text, principal text)
+    LANGUAGE sql STABLE
+    SET search_path = pg_catalog, pg_temp
+AS $$
+    WITH pendentes AS MATERIALIZED (
+        SELECT p.codigo COLLATE "C" AS codigo, p.principal COLLATE "C" AS principal
+          FROM estoque_cache.grupos_pendentes(NULL) p
+    )
+    SELECT g.codigo::text, g.principal::text FROM estoque_cache.grupo g
+     WHERE NOT EXISTS (SELECT 1 FROM pendentes p WHERE p.codigo = g.codigo)
+    UNION ALL
+    SELECT p.codigo::text, p.principal::text FROM pendentes p WHERE p.principal IS NOT NULL
+$$;
+
+/*
+ * The names as the caller's snapshot sees them, for the codes (of
+ * `codigos`, or all) that a visible estoque_cache.nome_delta row touches:
+ * NULL when the code has no name any more.
+ */
+CREATE OR REPLACE FUNCTION estoque_cache.nomes_pendentes(codigos text[])
+    RETURNS TABLE (codigo text, nome text)
+    LANGUAGE sql STABLE
+    SET search_path = pg_catalog, pg_temp
+AS $$
+    WITH tocados AS MATERIALIZED (
+        SELECT DISTINCT d.codigo FROM estoque_cache.nome_delta d
+         WHERE codigos IS NULL OR d.codigo = ANY (codigos)
+    ), contagem AS (
+        SELECT x.codigo, x.anexo_id, x.nome
+          FROM (SELECT v.codigo, v.anexo_id, v.nome, v.n FROM estoque_cache.nome v
+                 WHERE v.codigo IN (SELECT t.codigo FROM tocados t)
+                UNION ALL
+                SELECT d.codigo, d.anexo_id, d.nome, d.n FROM estoque_cache.nome_delta d
+                 WHERE d.codigo IN (SELECT t.codigo FROM tocados t)) x
+         GROUP BY 1, 2, 3
+        HAVING sum(x.n) > 0
+    )
+    SELECT t.codigo::text,
+           (SELECT c.nome FROM contagem c WHERE c.codigo = t.codigo
+             ORDER BY c.anexo_id, c.nome LIMIT 1)::text
+      FROM tocados t
+$$;
+
+/*
+ * Called by trg_codigos (as the cache owner) with a statement's net link
+ * (or name) changes: appended, never updated, so that writers of links and
+ * names wait for nobody and deadlock with nobody because of the cache.
+ */
+CREATE OR REPLACE FUNCTION estoque_cache.anotar_arestas(p_anexo integer, a text[], b text[], n integer[])
+    RETURNS void
+    LANGUAGE sql
+    SET search_path = pg_catalog, pg_temp
+AS $$
+    INSERT INTO estoque_cache.aresta_delta (a, b, anexo_id, n)
+    SELECT u.a, u.b, p_anexo, u.n FROM unnest(a, b, n) AS u(a, b, n) WHERE u.n <> 0
+$$;
+
+CREATE OR REPLACE FUNCTION estoque_cache.anotar_nomes(p_anexo integer, codigo text[], nome text[],
+                                           n integer[])
+    RETURNS void
+    LANGUAGE sql
+    SET search_path = pg_catalog, pg_temp
+AS $$
+    INSERT INTO estoque_cache.nome_delta (codigo, anexo_id, nome, n)
+    SELECT u.c, p_anexo, u.nm, u.n FROM unnest(codigo, nome, n) AS u(c, nm, n) WHERE u.n <> 0
+$$;
+
+/*
+ * After TRUNCATE of a link table or a catalogue: cancel its whole
+ * contribution (the table's ACCESS EXCLUSIVE lock keeps its writers out).
+ */
+CREATE OR REPLACE FUNCTION estoque_cache.truncar_codigos(p_anexo integer)
+    RETURNS void
+    LANGUAGE plpgsql
+    SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    IF (SELECT fonte FROM estoque_cache.anexo WHERE anexo_id = p_anexo) = 'unificacao' THEN
+        INSERT INTO estoque_cache.aresta_delta (a, b, anexo_id, n)
+        SELECT c.a, c.b, p_anexo, -sum(c.n)::integer
+          FROM (SELECT a, b, n FROM estoque_cache.aresta WHERE anexo_id = p_anexo
+                UNION ALL
+                SELECT a, b, n FROM estoque_cache.aresta_delta WHERE anexo_id = p_anexo) c
+         GROUP BY c.a, c.b
+        HAVING sum(c.n) <> 0;
+    ELSE
+        INSERT INTO estoque_cache.nome_delta (codigo, anexo_id, nome, n)
+        SELECT c.codigo, p_anexo, c.nome, -sum(c.n)::integer
+          FROM (SELECT codigo, nome, n FROM estoque_cache.nome WHERE anexo_id = p_anexo
+                UNION ALL
+                SELECT codigo, nome, n FROM estoque_cache.nome_delta WHERE anexo_id = p_anexo) c
+         GROUP BY c.codigo, c.nome
+        HAVING sum(c.n) <> 0;
+    END IF;
+END;
+$$;
+
+/*
+ * Move committed link and name changes into aresta and nome, and regroup
+ * the codes whose links changed; the caller holds the folder's lock.
+ * Returns how many changes were moved.
+ */
+CREATE OR REPLACE FUNCTION estoque_cache.fold_codigos() RETURNS bigint
+    LANGUAGE plpgsql
+    SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    tocados text[];
+    k1 bigint;
+    k2 bigint;
+BEGIN
+    WITH movidas AS (
+        DELETE FROM estoque_cache.aresta_delta d RETURNING d.a, d.b, d.anexo_id, d.n
+    ), somas AS (
+        SELECT m.a, m.b, m.anexo_id, sum(m.n)::integer AS n, count(*) AS k
+          FROM movidas m GROUP BY 1, 2, 3
+    ), gravadas AS (
+        INSERT INTO estoque_cache.aresta AS x (a, b, anexo_id, n)
+        SELECT s.a, s.b, s.anexo_id, s.n FROM somas s WHERE s.n <> 0
+        ON CONFLICT (a, b, anexo_id) DO UPDATE SET n = x.n + excluded.n
+    )
+    SELECT array_agg(s.a) FILTER (WHERE s.n <> 0) || array_agg(s.b) FILTER (WHERE s.n <> 0),
+           coalesce(sum(s.k), 0)
+      INTO tocados, k1 FROM somas s;
+    DELETE FROM estoque_cache.aresta WHERE n = 0;
+
+    WITH movidas AS (
+        DELETE FROM estoque_cache.nome_delta d
+        RETURNING d.codigo, d.anexo_id, d.nome, d.n
+    ), somas AS (
+        SELECT m.codigo, m.anexo_id, m.nome, sum(m.n)::integer AS n, count(*) AS k
+          FROM movidas m GROUP BY 1, 2, 3
+    ), gravadas AS (
+        INSERT INTO estoque_cache.nome AS x (codigo, anexo_id, nome, n)
+        SELECT s.codigo, s.anexo_id, s.nome, s.n FROM somas s WHERE s.n <> 0
+        ON CONFLICT (codigo, anexo_id, nome) DO UPDATE SET n = x.n + excluded.n
+    )
+    SELECT coalesce(sum(s.k), 0) INTO k2 FROM somas s;
+    DELETE FROM estoque_cache.nome WHERE n = 0;
+
+    IF cardinality(tocados) > 0 THEN
+        PERFORM estoque_cache.reagrupar(tocados);
+    END IF;
+    IF k1 + k2 > 0 THEN
+        PERFORM estoque_cache.travar_unificacao();
+    END IF;
+    RETURN k1 + k2;
+END;
+$$;
+
+/*
+ * Before a repair reads the attached tables: serialise with other repairs,
+ * then take ACCESS SHARE on every attached table, all at once or none.  A
+ * table that is locked (TRUNCATE, DDL) is waited for while holding none of
+ * the others, so a repair cannot close a cycle of waits with a transaction
+ * that locks several attached tables in any order; it waits for it and then
+ * reads, in a snapshot taken after the locks, what that transaction did.
+ */
+CREATE OR REPLACE FUNCTION estoque_cache.travar_reparo() RETURNS void
+    LANGUAGE plpgsql
+    SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    t regclass;
+    esperar text;
+BEGIN
+    PERFORM pg_advisory_xact_lock(4532, 1);
+    LOOP
+        esperar := NULL;
+        BEGIN
+            FOR t IN SELECT x.tabela FROM estoque_cache.anexo x
+                      WHERE EXISTS (SELECT 1 FROM pg_class c WHERE c.oid = x.tabela)
+                      ORDER BY x.anexo_id LOOP
+                esperar := estoque_cache.nome_qualificado(t);
+                EXECUTE format('LOCK TABLE ONLY %s IN ACCESS SHARE MODE NOWAIT', esperar);
+            END LOOP;
+            RETURN;
+        EXCEPTION WHEN lock_not_available OR undefined_table THEN
+            NULL;   -- every lock taken in the block is released
+        END;
+        IF esperar IS NOT NULL THEN
+            BEGIN
+                -- wait for that one, holding no other, and let it go again
+                EXECUTE format('LOCK TABLE ONLY %s IN ACCESS SHARE MODE', esperar);
+                RAISE EXCEPTION USING ERRCODE = 'EC001';
+            EXCEPTION WHEN SQLSTATE 'EC001' OR undefined_table THEN
+                NULL;
+            END;
+        END IF;
+    END LOOP;
+END;
+$$;
+
+/*
+ * Bring the cached contribution of one quantity source (optionally only for
+ * some codes) in line with the table: append to estoque_cache.delta the
+ * difference between the sources and the cache, computed in a single
+ * statement so both sides are read in the same snapshot.  Writers that have
+ * not committed are in neither side, so their own deltas stay right.
+ * Returns how many (code, date) figures were corrected.
+ */
+CREATE OR REPLACE FUNCTION estoque_cache.corrigir_anexo(p_anexo integer, codigos text[])
+    RETURNS bigint
+    LANGUAGE plpgsql
+    SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    anx estoque_cache.anexo;
+    consulta text;
+    n bigint;
+BEGIN
+    SELECT * INTO STRICT anx FROM estoque_cache.anexo WHERE anexo_id = p_anexo;
+    -- the source side, read as the table's owner (see ler_como_dono); locked
+    -- before the statement's snapshot is taken, as reading it directly would, so
+    -- that no TRUNCATE commits between that snapshot and the read
+    EXECUTE format('LOCK TABLE %s IN ACCESS SHARE MODE',
+                   estoque_cache.nome_qualificado(anx.tabela));
+    consulta := estoque_cache.consulta_fonte(anx);
+    EXECUTE format($sql$
+        WITH fontes AS (
+            SELECT f.codigo COLLATE "C" AS codigo, f.data, f.q
+              FROM estoque_cache.ler_como_dono($2, $3, $1) AS f(codigo text, data date, q numeric)
+        ), cache AS (
+            SELECT c.codigo, c.data, sum(c.quantidade) AS q
+              FROM (SELECT codigo, data, quantidade FROM estoque_cache.saldo
+                     WHERE anexo_id = %1$s AND ($1 IS NULL OR codigo = ANY ($1))
+                    UNION ALL
+                    SELECT codigo, data, quantidade FROM estoque_cache.delta
+                     WHERE anexo_id = %1$s AND ($1 IS NULL OR codigo = ANY ($1))) c
+             GROUP BY 1, 2
+        ), corrigidas AS (
+            INSERT INTO estoque_cache.delta (codigo, anexo_id, data, fonte, quantidade)
+            SELECT coalesce(f.codigo, c.codigo), %1$s, coalesce(f.data, c.data), %2$s,
+                   coalesce(f.q, 0) - coalesce(c.q, 0)
+              FROM fontes f FULL JOIN cache c ON c.codigo = f.codigo AND c.data = f.data
+             WHERE coalesce(f.q, 0) <> coalesce(c.q, 0)
+            RETURNING 1
+        )
+        SELECT count(*) FROM corrigidas
+        $sql$,
+        p_anexo, estoque_cache.fonte_numero(anx.fonte))
+    INTO n USING codigos, anx.tabela, consulta;
+    RETURN n;
+END;
+$$;
+
+/*
+ * Recompute the groups of `codigos` (every group when NULL) from the folded
+ * links: the connected components over estoque_cache.aresta reached from
+ * those codes and from the other members of their current groups.  Writes
+ * only the rows of estoque_cache.grupo that change; returns how many.  Run
+ * by the folder and the repairs, under the folder's lock.
+ */
+CREATE OR REPLACE FUNCTION estoque_cache.reagrupar(codigos text[]) RETURNS bigint
+    LANGUAGE plpgsql
+    SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    sementes text[];
+    nos text[];
+    novos_codigos text[];
+    novos_principais text[];
+    n1 bigint;
+    n2 bigint;
+BEGIN
+    IF codigos IS NULL THEN
+        SELECT array_agg(DISTINCT x.c) INTO sementes
+          FROM (SELECT a AS c FROM estoque_cache.aresta
+                UNION SELECT b FROM estoque_cache.aresta
+                UNION SELECT codigo FROM estoque_cache.grupo) x;
+    ELSE
+        SELECT array_agg(DISTINCT x.c) INTO sementes
+          FROM (SELECT u.c COLLATE "C" AS c FROM unnest(codigos) AS u(c) WHERE u.c IS NOT NULL
+                UNION
+                SELECT g2.codigo FROM estoque_cache.grupo g1
+                  JOIN estoque_cache.grupo g2 ON g2.principal = g1.principal
+                 WHERE g1.codigo = ANY (codigos)) x;
+    END IF;
+    IF sementes IS NULL THEN
+        RETURN 0;
+    END IF;
+
+    WITH RECURSIVE alcance(s, c) AS (
+        SELECT u.s COLLATE "C", u.s COLLATE "C" FROM unnest(sementes) AS u(s)
+        UNION
+        SELECT r.s, CASE WHEN x.a = r.c THEN x.b ELSE x.a END
+          FROM alcance r JOIN estoque_cache.aresta x ON (x.a = r.c OR x.b = r.c) AND x.n > 0
+    ), componentes AS (
+        SELECT DISTINCT estoque_cache.ordenar_codigos(array_agg(r.c)) AS membros
+          FROM alcance r GROUP BY r.s
+    ), novos AS (
+        SELECT m.c AS codigo, cp.membros[1] AS principal
+          FROM componentes cp, unnest(cp.membros) AS m(c)
+         WHERE cardinality(cp.membros) > 1
+    )
+    SELECT (SELECT array_agg(DISTINCT r.c) FROM alcance r),
+           (SELECT array_agg(codigo) FROM novos),
+           (SELECT array_agg(principal) FROM novos)
+      INTO nos, novos_codigos, novos_principais;
+
+    DELETE FROM estoque_cache.grupo g
+     WHERE g.codigo = ANY (nos)
+       AND NOT EXISTS (SELECT 1 FROM unnest(novos_codigos, novos_principais) AS n(c, p)
+                        WHERE n.c = g.codigo AND n.p = g.principal);
+    GET DIAGNOSTICS n1 = ROW_COUNT;
+
+    INSERT INTO estoque_cache.grupo (codigo, principal)
+    SELECT n.c, n.p FROM unnest(novos_codigos, novos_principais) AS n(c, p)
+    ON CONFLICT (codigo) DO NOTHING;
+    GET DIAGNOSTICS n2 = ROW_COUNT;
+    RETURN n1 + n2;
+END;
+$$;
+
+/*
+ * Move committed deltas into estoque_cache.saldo, at most `limite` of them,
+ * in one statement (one snapshot): readers see either the deltas or the
+ * folded result, never both or neither.  Only one folder runs at a time;
+ * with esperar = false a busy folder makes this return 0 at once.
+ */
+CREATE OR REPLACE FUNCTION estoque_cache.fold(limite integer DEFAULT NULL, esperar boolean DEFAULT false)
+    RETURNS bigint
+    LANGUAGE plpgsql
+    SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    movidas bigint;
+BEGIN
+    IF esperar THEN
+        PERFORM pg_advisory_xact_lock(4532, 0);
+    ELSIF NOT pg_try_advisory_xact_lock(4532, 0) THEN
+        RETURN 0;
+    END IF;
+
+    WITH movidas AS (
+        DELETE FROM estoque_cache.delta d
+         WHERE d.ctid = ANY (ARRAY(SELECT x.ctid FROM estoque_cache.delta x
+                                    LIMIT coalesce(limite, 2147483647)))
+        RETURNING d.codigo, d.anexo_id, d.data, d.fonte, d.quantidade, d.atualizado_em
+    ), somas AS (
+        SELECT m.codigo, m.anexo_id, m.data, min(m.fonte) AS fonte,
+               sum(m.quantidade) AS quantidade, max(m.atualizado_em) AS atualizado_em,
+               count(*) AS n
+          FROM movidas m
+         GROUP BY m.codigo, m.anexo_id, m.data
+    ), gravadas AS (
+        INSERT INTO estoque_cache.saldo AS s
+               (codigo, anexo_id, data, fonte, quantidade, atualizado_em)
+        SELECT codigo, anexo_id, data, fonte, quantidade, atualizado_em FROM somas
+        ON CONFLICT (codigo, anexo_id, data) DO UPDATE
+           SET quantidade = s.quantidade + excluded.quantidade,
+               atualizado_em = greatest(s.atualizado_em, excluded.atualizado_em)
+    )
+    SELECT coalesce(sum(n), 0) INTO movidas FROM somas;
+
+    IF movidas > 0 THEN
+        DELETE FROM estoque_cache.saldo WHERE quantidade = 0;
+        PERFORM estoque_cache.versao_saldo();
+    END IF;
+    PERFORM estoque_cache.fold_codigos();
+    RETURN movidas;
+END;
+$$;
+
+/*
+ * Create the triggers of an attached table.  Their arguments are the
+ * attachment's definition (id, fonte, produto, quantidade, data, destino,
+ * nome, filtro; '' for none), so that a table restored from a dump brings
+ * its attachment with it (registrar_de_gatilho); the triggers themselves find
+ * the attachment by their table.  Their names start with `prefixo`:
+ * estoque_cache_, or estoque_cache_reanexo_ for the triggers of a table
+ * attached again when it was created (reanexar), which the restored ones
+ * replace if they come.
+ */
+CREATE OR REPLACE FUNCTION estoque_cache.criar_gatilhos(p_anexo integer, tabela regclass, funcao text,
+                                             prefixo text DEFAULT 'estoque_cache_')
+    RETURNS void
+    LANGUAGE plpgsql
+    SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    alvo text := estoque_cache.nome_qualificado(tabela);
+    anx estoque_cache.anexo;
+    args text;
+    particao regclass;
+BEGIN
+    SELECT * INTO STRICT anx FROM estoque_cache.anexo WHERE anexo_id = p_anexo;
+    args := format('%L, %L, %L, %L, %L, %L, %L, %L', anx.anexo_id, anx.fonte,
+                   coalesce(anx.produto, ''), coalesce(anx.quantidade, ''), coalesce(anx.data, ''),
+                   coalesce(anx.destino, ''), coalesce(anx.nome, ''), coalesce(anx.filtro, ''));
+    EXECUTE format('CREATE TRIGGER %I AFTER INSERT ON %s '
+                   'REFERENCING NEW TABLE AS novas FOR EACH STATEMENT '
+                   'EXECUTE FUNCTION %s(%s)', prefixo || 'ins', alvo, funcao, args);
+    EXECUTE format('CREATE TRIGGER %I AFTER UPDATE ON %s '
+                   'REFERENCING OLD TABLE AS antigas NEW TABLE AS novas FOR EACH STATEMENT '
+                   'EXECUTE FUNCTION %s(%s)', prefixo || 'upd', alvo, funcao, args);
+    EXECUTE format('CREATE TRIGGER %I AFTER DELETE ON %s '
+                   'REFERENCING OLD TABLE AS antigas FOR EACH STATEMENT '
+                   'EXECUTE FUNCTION %s(%s)', prefixo || 'del', alvo, funcao, args);
+    EXECUTE format('CREATE TRIGGER %I AFTER TRUNCATE ON %s '
+                   'FOR EACH STATEMENT EXECUTE FUNCTION %s(%s)', prefixo || 'trunc', alvo, funcao,
+                   args);
+    -- TRUNCATE in every session, replica ones too (logical replication applies it)
+    EXECUTE format('ALTER TABLE %s ENABLE ALWAYS TRIGGER %I', alvo, prefixo || 'trunc');
+    IF (SELECT relkind FROM pg_class WHERE oid = tabela) = 'r' THEN
+        PERFORM estoque_cache.criar_gatilhos_replica(tabela, funcao, args, prefixo);
+    END IF;
+    FOR particao IN SELECT p.relid FROM pg_partition_tree(tabela) p WHERE p.relid <> tabela LOOP
+        PERFORM estoque_cache.criar_gatilhos_particao(p_anexo, particao, prefixo);
+    END LOOP;
+    UPDATE estoque_cache.anexo x
+       SET assinatura = estoque_cache.assinatura(x),
+           gatilhos_ativos = estoque_cache.gatilhos_ativos(x)
+     WHERE x.anexo_id = p_anexo;
+END;
+$$;
+
+CREATE OR REPLACE FUNCTION @extschema@.estoque_cache_attach_unificacao(
+    tabela regclass DEFAULT 'unificacao_codigos'::text::regclass,
+    origem text DEFAULT 'codigo_origem', destino text DEFAULT 'codigo_destino',
+    filtro text DEFAULT 'ativo')
+    RETURNS jsonb
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    inicio timestamptz := clock_timestamp();
+    id integer;
+    linhas bigint;
+BEGIN
+    IF $1 IS NULL THEN
+        RAISE EXCEPTION USING ERRCODE = 'null_value_not_allowed', MESSAGE = 'tabela must not be null';
+    END IF;
+    id := estoque_cache.registrar_anexo('unificacao', $1, $2, NULL, NULL, $3, NULL, $4);
+    PERFORM estoque_cache.criar_gatilhos(id, $1, 'estoque_cache.trg_codigos');
+    linhas := estoque_cache.corrigir_arestas(id, NULL);
+    PERFORM estoque_cache.fold(NULL, true);
+    PERFORM estoque_cache.registrar('attach', $1::text, inicio, linhas,
+                                    jsonb_build_object('anexo_id', id, 'fonte', 'unificacao'));
+    RETURN (SELECT jsonb_build_object('anexo_id', a.anexo_id, 'fonte', a.fonte,
+                                      'tabela', a.tabela::text, 'origem', a.produto,
+                                      'destino', a.destino, 'filtro', a.filtro,
+                                      'linhas', linhas)
+              FROM estoque_cache.anexo a WHERE a.anexo_id = id);
+END;
+$$;
+
+CREATE OR REPLACE FUNCTION @extschema@.estoque_cache_attach_produtos(tabela regclass,
+    codigo text DEFAULT 'cod_produto', nome text DEFAULT 'nome_produto')
+    RETURNS jsonb
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    inicio timestamptz := clock_timestamp();
+    id integer;
+    linhas bigint;
+BEGIN
+    IF $1 IS NULL THEN
+        RAISE EXCEPTION USING ERRCODE = 'null_value_not_allowed', MESSAGE = 'tabela must not be null';
+    END IF;
+    id := estoque_cache.registrar_anexo('produtos', $1, $2, NULL, NULL, NULL, $3, NULL);
+    PERFORM estoque_cache.criar_gatilhos(id, $1, 'estoque_cache.trg_codigos');
+    linhas := estoque_cache.corrigir_nomes(id, NULL);
+    PERFORM estoque_cache.fold(NULL, true);
+    PERFORM estoque_cache.registrar('attach', $1::text, inicio, linhas,
+                                    jsonb_build_object('anexo_id', id, 'fonte', 'produtos'));
+    RETURN (SELECT jsonb_build_object('anexo_id', a.anexo_id, 'fonte', a.fonte,
+                                      'tabela', a.tabela::text, 'codigo', a.produto,
+                                      'nome', a.nome, 'linhas', linhas)
+              FROM estoque_cache.anexo a WHERE a.anexo_id = id);
+END;
+$$;
+
+/*
+ * Remove an attachment and its whole contribution.  Called by
+ * estoque_cache_detach and by the event trigger when the table is dropped
+ * (then its triggers are already gone).
+ */
+CREATE OR REPLACE FUNCTION estoque_cache.remover_anexo(p_anexo integer, remover_gatilhos boolean)
+    RETURNS bigint
+    LANGUAGE plpgsql
+    SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    anx estoque_cache.anexo;
+    tocados text[];
+    n bigint := 0;
+    k bigint;
+BEGIN
+    SELECT * INTO STRICT anx FROM estoque_cache.anexo WHERE anexo_id = p_anexo;
+    IF remover_gatilhos THEN
+        PERFORM estoque_cache.remover_gatilhos(anx.tabela, NULL);
+    END IF;
+    -- no fold may move this attachment's deltas while they are removed
+    PERFORM pg_advisory_xact_lock(4532, 0);
+    PERFORM estoque_cache.travar_anexo(p_anexo);
+    PERFORM estoque_cache.versao_saldo();
+    -- as every committed transaction left them, whatever the isolation level
+    n := n + estoque_cache.apagar_contribuicao(p_anexo);
+    IF anx.fonte IN ('unificacao', 'produtos') THEN
+        PERFORM estoque_cache.travar_unificacao();
+    END IF;
+    IF anx.fonte = 'unificacao' THEN
+        DELETE FROM estoque_cache.aresta_delta WHERE anexo_id = p_anexo;
+        GET DIAGNOSTICS k = ROW_COUNT; n := n + k;
+        WITH removidas AS (
+            DELETE FROM estoque_cache.aresta WHERE anexo_id = p_anexo RETURNING a, b)
+        SELECT array_agg(r.a) || array_agg(r.b), count(*) INTO tocados, k FROM removidas r;
+        n := n + k + estoque_cache.reagrupar(coalesce(tocados, '{}'));
+    END IF;
+    DELETE FROM estoque_cache.anexo WHERE anexo_id = p_anexo;
+    RETURN n;
+END;
+$$;
+
+/*
+ * Common part of rebuild and refresh: correct every attachment for
+ * `codigos`.  Corrections are appended like the writers' changes; only the
+ * groups of the folded links are rewritten here, under the folder's lock
+ * (the folder is the only other writer of estoque_cache.grupo).  Writers
+ * never wait for a repair: it takes only ACCESS SHARE on their tables
+ * (travar_reparo).
+ */
+CREATE OR REPLACE FUNCTION estoque_cache.corrigir(codigos text[], progresso boolean) RETURNS bigint
+    LANGUAGE plpgsql
+    SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    anx estoque_cache.anexo;
+    linhas bigint := 0;
+    k integer := 0;
+    total integer;
+    tocados text[];
+    g bigint;
+BEGIN
+    PERFORM estoque_cache.travar_reparo();
+    SELECT count(*) + 2 INTO total FROM estoque_cache.anexo;
+    FOR anx IN SELECT * FROM estoque_cache.anexo WHERE fonte = 'unificacao' ORDER BY anexo_id LOOP
+        k := k + 1;
+        IF progresso THEN
+            RAISE NOTICE 'progresso %/%: links %', k, total, anx.tabela;
+        END IF;
+        linhas := linhas + estoque_cache.corrigir_arestas(anx.anexo_id, codigos);
+    END LOOP;
+    k := k + 1;
+    IF progresso THEN
+        RAISE NOTICE 'progresso %/%: groups', k, total;
+    END IF;
+    -- groups drifted from the folded links (the corrections above fold later)
+    PERFORM pg_advisory_xact_lock(4532, 0);
+    IF codigos IS NOT NULL THEN
+        SELECT array_agg(x.a) || array_agg(x.b) INTO tocados
+          FROM estoque_cache.aresta x WHERE x.a = ANY (codigos) OR x.b = ANY (codigos);
+    END IF;
+    g := estoque_cache.reagrupar(CASE WHEN codigos IS NULL THEN NULL
+                                      ELSE codigos || coalesce(tocados, '{}') END);
+    IF g > 0 THEN
+        PERFORM estoque_cache.travar_unificacao();
+    END IF;
+    linhas := linhas + g;
+    FOR anx IN SELECT * FROM estoque_cache.anexo WHERE fonte <> 'unificacao' ORDER BY anexo_id LOOP
+        k := k + 1;
+        IF progresso THEN
+            RAISE NOTICE 'progresso %/%: % %', k, total, anx.fonte, anx.tabela;
+        END IF;
+        IF anx.fonte = 'produtos' THEN
+            linhas := linhas + estoque_cache.corrigir_nomes(anx.anexo_id, codigos);
+        ELSE
+            linhas := linhas + estoque_cache.corrigir_anexo(anx.anexo_id, codigos);
+        END IF;
+    END LOOP;
+    k := k + 1;
+    IF progresso THEN
+        RAISE NOTICE 'progresso %/%: fold', k, total;
+    END IF;
+    RETURN linhas;
+END;
+$$;
+
+/*
+ * Bring one attachment's whole contribution in line with its table; `novo`
+ * for an attachment just registered (see contar_anexo_novo).
+ */
+CREATE OR REPLACE FUNCTION estoque_cache.corrigir_um(p_anexo integer, novo boolean DEFAULT false)
+    RETURNS bigint
+    LANGUAGE plpgsql
+    SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    CASE (SELECT fonte FROM estoque_cache.anexo WHERE anexo_id = p_anexo)
+        WHEN 'unificacao' THEN
+            RETURN estoque_cache.corrigir_arestas(p_anexo, NULL);
+        WHEN 'produtos' THEN
+            RETURN estoque_cache.corrigir_nomes(p_anexo, NULL);
+        ELSE
+            IF novo THEN
+                RETURN estoque_cache.contar_anexo_novo(p_anexo);
+            END IF;
+            RETURN estoque_cache.corrigir_anexo(p_anexo, NULL);
+    END CASE;
+END;
+$$;
+
+/*
+ * Compare the cache with the sources, recomputed here from scratch in one
+ * statement (one snapshot): groups by a recursive query over the link
+ * tables, figures by aggregating every attached table with its filter.
+ * Returns a row for every figure that differs; none when the cache is exact.
+ * Logged, except on a hot standby, which cannot write.
+ * Figures: saldo_atual, qtd_carteira, qtd_pre_separacao, qtd_separacao per
+ * group; the same per date ("qtd_separacao[2026-12-01]", "[sem data]" for
+ * undated rows) and producao_programada per date; "principal" per code.
+ */
+CREATE OR REPLACE FUNCTION @extschema@.estoque_cache_verify(produto text DEFAULT NULL)
+    RETURNS TABLE (cod_produto text, campo text, no_cache text, nas_fontes text)
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    inicio timestamptz := clock_timestamp();
+    anx estoque_cache.anexo;
+    sql_fontes text := '';
+    sql_links text := '';
+    codigos text[];
+    n bigint;
+BEGIN
+    FOR anx IN SELECT * FROM estoque_cache.anexo ORDER BY anexo_id LOOP
+        -- locked before the comparison's snapshot is taken (see corrigir_anexo)
+        IF anx.fonte <> 'produtos' THEN
+            EXECUTE format('LOCK TABLE %s IN ACCESS SHARE MODE',
+                           estoque_cache.nome_qualificado(anx.tabela));
+        END IF;
+        -- source rows are read as each table's owner (see ler_como_dono)
+        IF anx.fonte = 'unificacao' THEN
+            sql_links := sql_links || format(
+                'UNION ALL SELECT l.o COLLATE "C", l.d COLLATE "C" '
+                'FROM estoque_cache.ler_como_dono(%s::pg_catalog.oid::pg_catalog.regclass, %L, NULL) '
+                'AS l(o text, d text) ',
+                anx.tabela::oid,
+                format('SELECT (%1$I)::text, (%2$I)::text FROM ONLY %3$s '
+                       'WHERE %1$I IS NOT NULL AND %2$I IS NOT NULL AND (%4$s)',
+                       anx.produto, anx.destino, estoque_cache.nome_qualificado(anx.tabela),
+                       coalesce(anx.filtro, 'true')));
+        ELSIF anx.fonte <> 'produtos' THEN
+            sql_fontes := sql_fontes || format(
+                'UNION ALL SELECT f.codigo COLLATE "C", %s::smallint, f.data, f.q '
+                'FROM estoque_cache.ler_como_dono(%s::pg_catalog.oid::pg_catalog.regclass, %L, NULL) '
+                'AS f(codigo text, data date, q numeric) ',
+                estoque_cache.fonte_numero(anx.fonte), anx.tabela::oid,
+                estoque_cache.consulta_fonte(anx));
+        END IF;
+    END LOOP;
+
+    IF produto IS NOT NULL THEN
+        codigos := @extschema@.estoque_cache_codigos(produto);
+    END IF;
+
+    RETURN QUERY EXECUTE format($sql$
+        WITH RECURSIVE
+        links(o, d) AS (
+            SELECT NULL::text COLLATE "C", NULL::text COLLATE "C" WHERE false %1$s
+        ), arestas(a, b) AS (
+            SELECT o, d FROM links UNION SELECT d, o FROM links
+        ), alcance(s, c) AS (
+            SELECT a, a FROM arestas
+            UNION
+            SELECT r.s, e.b FROM alcance r JOIN arestas e ON e.a = r.c
+        ), componentes AS (
+            SELECT r.s AS codigo,
+                   (estoque_cache.ordenar_codigos(array_agg(r.c)))[1] AS principal
+              FROM alcance r GROUP BY r.s
+        ), fontes(codigo, fonte, data, q) AS (
+            SELECT NULL::text COLLATE "C", NULL::smallint, NULL::date, NULL::numeric
+             WHERE false %2$s
+        ), grupos AS MATERIALIZED (
+            SELECT g.codigo COLLATE "C" AS codigo, g.principal COLLATE "C" AS principal
+              FROM estoque_cache.grupos_vistos() g
+        ), cache(codigo, fonte, data, q) AS (
+            SELECT codigo, fonte, data, quantidade FROM estoque_cache.saldo
+            UNION ALL
+            SELECT codigo, fonte, data, quantidade FROM estoque_cache.delta
+        ), por_fonte AS (
+            SELECT coalesce(k.principal, f.codigo) AS principal, f.fonte, f.data, f.q
+              FROM fontes f LEFT JOIN componentes k ON k.codigo = f.codigo
+        ), por_cache AS (
+            SELECT coalesce(g.principal, c.codigo) AS principal, c.fonte, c.data, c.q
+              FROM cache c LEFT JOIN grupos g ON g.codigo = c.codigo
+        ), campos_fonte AS (
+            SELECT principal, (ARRAY['saldo_atual', 'qtd_carteira', 'qtd_pre_separacao',
+                                     'qtd_separacao'])[fonte] AS campo, sum(q) AS q
+              FROM por_fonte WHERE fonte <= 4 GROUP BY 1, 2
+            UNION ALL
+            SELECT principal, (ARRAY['', '', 'qtd_pre_separacao', 'qtd_separacao',
+                                     'producao_programada'])[fonte]
+                   || '[' || CASE WHEN data = '-infinity' THEN 'sem data'
+                                  ELSE to_char(data, 'YYYY-MM-DD') END || ']', sum(q)
+              FROM por_fonte WHERE fonte >= 3 GROUP BY principal, fonte, data
+        ), campos_cache AS (
+            SELECT principal, (ARRAY['saldo_atual', 'qtd_carteira', 'qtd_pre_separacao',
+                                     'qtd_separacao'])[fonte] AS campo, sum(q) AS q
+              FROM por_cache WHERE fonte <= 4 GROUP BY 1, 2
+            UNION ALL
+            SELECT principal, (ARRAY['', '', 'qtd_pre_separacao', 'qtd_separacao',
+                                     'producao_programada'])[fonte]
+                   || '[' || CASE WHEN data = '-infinity' THEN 'sem data'
+                                  ELSE to_char(data, 'YYYY-MM-DD') END || ']', sum(q)
+              FROM por_cache WHERE fonte >= 3 GROUP BY principal, fonte, data
+        ), diferencas AS (
+            SELECT coalesce(c.principal, f.principal)::text AS cod_produto,
+                   coalesce(c.campo, f.campo) AS campo,
+                   coalesce(c.q, 0)::text AS no_cache, coalesce(f.q, 0)::text AS nas_fontes
+              FROM campos_cache c
+              FULL JOIN campos_fonte f ON f.principal = c.principal AND f.campo = c.campo
+             WHERE coalesce(c.q, 0) <> coalesce(f.q, 0)
+            UNION ALL
+            SELECT coalesce(g.codigo, k.codigo)::text, 'principal',
+                   coalesce(g.principal, g.codigo, k.codigo)::text,
+                   coalesce(k.principal, k.codigo, g.codigo)::text
+              FROM grupos g
+              FULL JOIN componentes k ON k.codigo = g.codigo
+             WHERE coalesce(g.principal, g.codigo, k.codigo)
+                   IS DISTINCT FROM coalesce(k.principal, k.codigo, g.codigo)
+        )
+        SELECT d.cod_produto, d.campo, d.no_cache, d.nas_fontes FROM diferencas d
+         WHERE $1 IS NULL OR d.cod_produto = ANY ($1)
+         ORDER BY 1, 2
+        $sql$, sql_links, sql_fontes)
+    USING codigos;
+    GET DIAGNOSTICS n = ROW_COUNT;
+    -- a hot standby cannot write the log; verifying there is still useful
+    IF NOT pg_is_in_recovery() THEN
+        PERFORM estoque_cache.registrar('verify', produto, inicio, n);
+    END IF;
+END;
+$$;
+
+/* Groups and codes the cache knows. */
+CREATE OR REPLACE FUNCTION estoque_cache.contagem(OUT grupos bigint, OUT codigos bigint)
+    LANGUAGE sql STABLE
+    SET search_path = pg_catalog, pg_temp
+AS $$
+    WITH grupos AS MATERIALIZED (
+        SELECT g.codigo COLLATE "C" AS codigo, g.principal FROM estoque_cache.grupos_vistos() g
+    )
+    SELECT count(*) - (SELECT count(*) FROM grupos)
+                    + (SELECT count(DISTINCT principal) FROM grupos),
+           count(*)
+      FROM (SELECT codigo FROM estoque_cache.saldo
+            UNION SELECT codigo FROM estoque_cache.delta
+            UNION SELECT codigo FROM grupos) c
+$$;
+
+CREATE OR REPLACE FUNCTION @extschema@.estoque_cache_status() RETURNS jsonb
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
+    SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    c record;
+    fontes jsonb;
+    alertas jsonb := '[]';
+    ultimo jsonb;
+BEGIN
+    SELECT * INTO c FROM estoque_cache.contagem();
+    SELECT coalesce(jsonb_agg(jsonb_build_object(
+               'anexo_id', x.anexo_id, 'fonte', x.fonte,
+               'tabela', CASE WHEN x.existe THEN x.tabela::text END,
+               'filtro', x.filtro,
+               'gatilhos', x.gatilhos,
+               'gatilhos_ativos', x.ativos) ORDER BY x.anexo_id), '[]')
+      INTO fontes
+      FROM (SELECT a.*, EXISTS (SELECT 1 FROM pg_class WHERE oid = a.tabela) AS existe,
+                   coalesce((SELECT jsonb_object_agg(t.tgname, CASE t.tgenabled
+                                 WHEN 'O' THEN 'enabled' WHEN 'D' THEN 'disabled'
+                                 WHEN 'R' THEN 'replica only' WHEN 'A' THEN 'always' END)
+                               FROM pg_trigger t
+                              WHERE t.tgrelid = a.tabela AND t.tgname LIKE 'estoque\_cache\_%'),
+                            '{}') AS gatilhos,
+                   estoque_cache.gatilhos_ativos(a) AS ativos
+              FROM estoque_cache.anexo a) x;
+
+    SELECT coalesce(jsonb_agg(m), '[]') INTO alertas FROM (
+        SELECT format('triggers of %s (%s) are missing or disabled: the cache may drift from it; '
+                      'enable them and run estoque_cache_refresh()', f->>'tabela', f->>'fonte') AS m
+          FROM jsonb_array_elements(fontes) f
+         WHERE NOT (f->>'gatilhos_ativos')::boolean
+
+        UNION ALL
+        SELECT format('table %s has estoque_cache triggers but is not attached: its writes are '
+                      'refused; attach it, or drop its estoque_cache_* triggers', t.tgrelid::regclass)
+          FROM pg_trigger t
+         WHERE t.tgfoid IN ('estoque_cache.trg_fonte()'::regprocedure,
+                            'estoque_cache.trg_codigos()'::regprocedure)
+           AND NOT EXISTS (SELECT 1 FROM estoque_cache.anexo a
+                            WHERE a.tabela = t.tgrelid
+                               OR a.tabela IN (SELECT p.relid
+                                                 FROM pg_partition_ancestors(t.tgrelid) p))
+         GROUP BY t.tgrelid
+        UNION ALL
+        SELECT format('%s deltas have waited more than 5 minutes to be folded: nothing folds them, '
+                      'so reads slow down as they pile up; preload the library '
+                      '(shared_preload_libraries = ''estoque_cache'') or schedule '
+                      'SELECT estoque_cache_fold() (README, Settings)', x.n)
+          FROM (SELECT count(*) AS n FROM estoque_cache.delta
+                 WHERE atualizado_em < now() - interval '5 minutes') x
+         WHERE x.n > 0) s;
+
+    SELECT jsonb_build_object('quando', l.inicio, 'por', l.usuario,
+                              'duracao_ms', round(extract(epoch FROM l.duracao) * 1000, 1),
+                              'linhas_corrigidas', l.linhas)
+      INTO ultimo
+      FROM estoque_cache.log l WHERE l.operacao = 'rebuild' ORDER BY l.id DESC LIMIT 1;
+
+    RETURN jsonb_build_object(
+        'versao', (SELECT extversion FROM pg_extension WHERE extname = 'estoque_cache'),
+        'grupos', c.grupos,
+        'codigos', c.codigos,
+        'codigos_agrupados', (SELECT count(*) FROM estoque_cache.grupos_vistos()),
+        'fontes', fontes,
+        'alertas', alertas,
+        'ultimo_rebuild', ultimo,
+        'deltas_pendentes', (SELECT count(*) FROM estoque_cache.delta),
+        'linhas_consolidadas', (SELECT count(*) FROM estoque_cache.saldo),
+        'configuracao', (SELECT to_jsonb(x) FROM estoque_cache.config() x));
+END;
+$$;
+
+/*
+ * Whether every cache trigger of an attachment is there and fires: the
+ * statement triggers in ordinary sessions, the row triggers of the replica
+ * path in replica sessions, on the table and on each of its partitions.
+ */
+CREATE OR REPLACE FUNCTION estoque_cache.gatilhos_ativos(anx estoque_cache.anexo) RETURNS boolean
+    LANGUAGE sql STABLE
+    SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT bool_and(x.certo)
+      FROM (SELECT p.relid,
+                   count(*) FILTER (WHERE t.tgtype & 1 = 0 AND t.tgenabled IN ('O', 'A'))
+                       = CASE WHEN p.relid <> anx.tabela AND NOT p.isleaf THEN 3
+                              ELSE 4 END
+                   AND count(*) FILTER (WHERE t.tgtype & 1 = 1 AND t.tgenabled IN ('R', 'A'))
+                       = CASE WHEN p.isleaf THEN 3 ELSE 0 END AS certo
+              FROM (SELECT anx.tabela::oid AS relid,
+                           (SELECT relkind FROM pg_class WHERE oid = anx.tabela) = 'r' AS isleaf
+                    UNION
+                    SELECT q.relid, q.isleaf FROM pg_partition_tree(anx.tabela) q) p
+              LEFT JOIN pg_trigger t
+                ON t.tgrelid = p.relid
+               AND t.tgfoid IN ('estoque_cache.trg_fonte()'::regprocedure,
+                                'estoque_cache.trg_codigos()'::regprocedure)
+             GROUP BY p.relid, p.isleaf) x
+$$;
+
+REVOKE ALL ON FUNCTION estoque_cache.arestas_da_tabela(integer, text[]),
+    estoque_cache.corrigir_arestas(integer, text[]),
+    estoque_cache.corrigir_nomes(integer, text[]),
+    estoque_cache.grupos_pendentes(text[]),
+    estoque_cache.grupos_vistos(),
+    estoque_cache.nomes_pendentes(text[]),
+    estoque_cache.anotar_arestas(integer, text[], text[], integer[]),
+    estoque_cache.anotar_nomes(integer, text[], text[], integer[]),
+    estoque_cache.truncar_codigos(integer),
+    estoque_cache.fold_codigos(),
+    estoque_cache.travar_reparo()
+FROM PUBLIC;
+
+-- link tables and catalogues lose the BEFORE trigger that serialised their
+-- writers; the names of every catalogue are counted again
+DO $$
+DECLARE
+    anx estoque_cache.anexo;
+    t record;
+BEGIN
+    FOR anx IN SELECT * FROM estoque_cache.anexo
+                WHERE fonte IN ('unificacao', 'produtos') ORDER BY anexo_id LOOP
+        FOR t IN SELECT g.tgname FROM pg_trigger g
+                  WHERE g.tgrelid = anx.tabela
+                    AND g.tgfoid = 'estoque_cache.trg_codigos()'::regprocedure
+                    AND g.tgname LIKE 'estoque\_cache\_%trava' LOOP
+            EXECUTE format('DROP TRIGGER %I ON %s', t.tgname,
+                           estoque_cache.nome_qualificado(anx.tabela));
+        END LOOP;
+        IF anx.fonte = 'produtos' THEN
+            PERFORM estoque_cache.corrigir_nomes(anx.anexo_id, NULL);
+        END IF;
+        UPDATE estoque_cache.anexo x SET gatilhos_ativos = estoque_cache.gatilhos_ativos(x)
+         WHERE x.anexo_id = anx.anexo_id;
+    END LOOP;
+    PERFORM estoque_cache.fold(NULL, true);
+END;
+$$;

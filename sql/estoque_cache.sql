@@ -10,9 +10,11 @@
  *   estoque_cache.anexo   one row per attached table (configuration)
  *   estoque_cache.saldo   folded figures per (codigo, anexo, data)
  *   estoque_cache.delta   append-only changes written by the triggers
- *   estoque_cache.aresta  active code links per (a, b, anexo)
- *   estoque_cache.grupo   code -> principal, for codes that are in a link
- *   estoque_cache.nome    product names from attached catalogues
+ *   estoque_cache.aresta  folded code links per (a, b, anexo)
+ *   estoque_cache.aresta_delta  append-only link changes
+ *   estoque_cache.grupo   code -> principal over aresta, for codes in a link
+ *   estoque_cache.nome    folded product names from attached catalogues
+ *   estoque_cache.nome_delta    append-only name changes
  */
 CREATE SCHEMA estoque_cache;
 COMMENT ON SCHEMA estoque_cache IS 'internal tables of the estoque_cache extension';
@@ -23,7 +25,7 @@ CREATE TABLE estoque_cache.anexo (
         CHECK (fonte IN ('movimentacao', 'carteira', 'pre_separacao', 'separacao',
                          'producao', 'unificacao', 'produtos')),
     tabela      regclass NOT NULL UNIQUE,
-    versao      bigint NOT NULL DEFAULT 0,  -- bumped by every repair: a row lock
+    versao      bigint NOT NULL DEFAULT 0,  -- bumped by TRUNCATE of a quantity source
     produto     text NOT NULL,      -- code column (origem for unificacao)
     quantidade  text,               -- quantity column
     data        text,               -- date column
@@ -41,12 +43,12 @@ ALTER TABLE estoque_cache.anexo
     ALTER COLUMN anexo_id SET DEFAULT pg_catalog.nextval('estoque_cache.anexo_id_seq');
 
 /*
- * Version rows.  'unificacao': its UPDATE serialises the link changes (READ
- * COMMITTED: waits; REPEATABLE READ: a serialization failure instead of a
- * stale recomputation).  'saldo': bumped by every transaction that writes
- * estoque_cache.saldo (the folds, a detach).  With anexo.versao they let a
- * reader tell, in its own snapshot, that saldo, grupo and nome are as they
- * were when it last read them (see src/lista.c).
+ * Version rows, updated only by the folder, the repairs and detach (never
+ * by the application's writers).  'unificacao': bumped by every
+ * transaction that writes estoque_cache.aresta, grupo or nome.  'saldo':
+ * bumped by every transaction that writes estoque_cache.saldo.  With the
+ * anexo rows they let a reader tell, in its own snapshot, that saldo, grupo
+ * and nome are as they were when it last read them (see src/lista.c).
  */
 CREATE TABLE estoque_cache.trava (
     nome   text PRIMARY KEY,
@@ -100,15 +102,35 @@ ALTER TABLE estoque_cache.delta SET (autovacuum_vacuum_scale_factor = 0.0,
                                      autovacuum_vacuum_threshold = 10000,
                                      vacuum_truncate = false);
 
-/* Active links, normalised so that a <= b (byte order); n = multiplicity. */
+/*
+ * Active links as folded, normalised so that a <= b (byte order); n =
+ * multiplicity (how many active rows of the link table make that link).
+ * Written only by the folder (and by detach).
+ */
 CREATE TABLE estoque_cache.aresta (
     a        text COLLATE "C" NOT NULL,
     b        text COLLATE "C" NOT NULL,
     anexo_id integer NOT NULL,
-    n        integer NOT NULL CHECK (n > 0),
+    n        integer NOT NULL,
     PRIMARY KEY (a, b, anexo_id)
 );
 CREATE INDEX aresta_b_idx ON estoque_cache.aresta (b);
+
+/*
+ * Append-only link changes: +1 / -1 per active link row a statement added
+ * or removed (netted per statement), and the repairs' corrections.  A
+ * link exists in a snapshot when aresta.n plus the visible changes is
+ * positive; the folder moves them into aresta and regroups.
+ */
+CREATE TABLE estoque_cache.aresta_delta (
+    a        text COLLATE "C" NOT NULL,
+    b        text COLLATE "C" NOT NULL,
+    anexo_id integer NOT NULL,
+    n        integer NOT NULL
+);
+ALTER TABLE estoque_cache.aresta_delta SET (autovacuum_vacuum_scale_factor = 0.0,
+                                            autovacuum_vacuum_threshold = 1000,
+                                            vacuum_truncate = false);
 
 /* Group membership of every code that belongs to a group of two or more. */
 CREATE TABLE estoque_cache.grupo (
@@ -117,13 +139,30 @@ CREATE TABLE estoque_cache.grupo (
 );
 CREATE INDEX grupo_principal_idx ON estoque_cache.grupo (principal);
 
-/* Product names from the attached catalogues. */
+/*
+ * Product names from the attached catalogues, as folded: how many rows of
+ * each catalogue give each code each name (n).  A code's name is the
+ * smallest (byte order) of the names of the catalogue with the lowest
+ * anexo_id that names it.  Written only by the folder (and by detach).
+ */
 CREATE TABLE estoque_cache.nome (
     codigo   text COLLATE "C" NOT NULL,
     anexo_id integer NOT NULL,
-    nome     text NOT NULL,
-    PRIMARY KEY (codigo, anexo_id)
+    nome     text COLLATE "C" NOT NULL,
+    n        integer NOT NULL,
+    PRIMARY KEY (codigo, anexo_id, nome)
 );
+
+/* Append-only name changes, like aresta_delta: +1 / -1 per (code, name). */
+CREATE TABLE estoque_cache.nome_delta (
+    codigo   text COLLATE "C" NOT NULL,
+    anexo_id integer NOT NULL,
+    nome     text COLLATE "C" NOT NULL,
+    n        integer NOT NULL
+);
+ALTER TABLE estoque_cache.nome_delta SET (autovacuum_vacuum_scale_factor = 0.0,
+                                          autovacuum_vacuum_threshold = 1000,
+                                          vacuum_truncate = false);
 
 /*
  * Attachments of tables that were dropped, by the table's qualified name:
@@ -339,9 +378,10 @@ AS $$
 $$;
 
 /*
- * Serialise work on one attachment (repairs, TRUNCATE, name changes) or on
- * the links: an UPDATE of a row, so that under REPEATABLE READ a concurrent
- * committed change raises a serialization failure rather than being missed.
+ * TRUNCATE of a quantity source marks its attachment's row (a REPEATABLE
+ * READ transaction that truncates after a concurrent TRUNCATE committed gets
+ * a serialization failure rather than cancelling twice).  'unificacao' is
+ * the version row of aresta, grupo and nome (folder, repairs, detach).
  */
 CREATE FUNCTION estoque_cache.travar_anexo(p_anexo integer) RETURNS void
     LANGUAGE sql
@@ -424,6 +464,7 @@ BEGIN
         DELETE FROM estoque_cache.saldo WHERE quantidade = 0;
         PERFORM estoque_cache.versao_saldo();
     END IF;
+    PERFORM estoque_cache.fold_codigos();
     RETURN movidas;
 END;
 $$;
@@ -536,7 +577,6 @@ DECLARE
     n bigint;
 BEGIN
     SELECT * INTO STRICT anx FROM estoque_cache.anexo WHERE anexo_id = p_anexo;
-    PERFORM estoque_cache.travar_anexo(p_anexo);
     -- the source side, read as the table's owner (see ler_como_dono); locked
     -- before the statement's snapshot is taken, as reading it directly would, so
     -- that no TRUNCATE commits between that snapshot and the read
@@ -592,75 +632,129 @@ END;
 $$;
 
 /*
- * Recompute the links of one link table that touch `codigos` (all when
- * NULL), writing only what differs.  Returns the codes whose links changed.
- * The caller holds the links lock.
+ * The links of one link table as its rows give them, for the rows that
+ * touch `codigos` (all when NULL): (a, b, n), a <= b in byte order, read as
+ * the table's owner (see ler_como_dono).  Empty when the table is gone.
  */
-CREATE FUNCTION estoque_cache.sincronizar_arestas(p_anexo integer, codigos text[],
-                                                  OUT tocados text[], OUT alterados bigint)
+CREATE FUNCTION estoque_cache.arestas_da_tabela(p_anexo integer, codigos text[])
+    RETURNS TABLE (a text, b text, n bigint)
     LANGUAGE plpgsql
     SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
     anx estoque_cache.anexo;
-    consulta text;
-    na text[];
-    nb text[];
-    nn integer[];
-    t1 text[];
-    t2 text[];
-    n1 bigint;
-    n2 bigint;
 BEGIN
     SELECT * INTO STRICT anx FROM estoque_cache.anexo WHERE anexo_id = p_anexo;
-    IF EXISTS (SELECT 1 FROM pg_class WHERE oid = anx.tabela) THEN
-        -- the links' source rows, read as the table's owner (see ler_como_dono)
-        consulta := format($q$
-            SELECT (%1$I)::text AS o, (%2$I)::text AS d
-              FROM ONLY %3$s
-             WHERE %1$I IS NOT NULL AND %2$I IS NOT NULL AND (%4$s)
-               AND ($1 IS NULL OR (%1$I)::text = ANY ($1) OR (%2$I)::text = ANY ($1))
-            $q$, anx.produto, anx.destino, estoque_cache.nome_qualificado(anx.tabela),
-            coalesce(anx.filtro, 'true'));
-        SELECT array_agg(e.a), array_agg(e.b), array_agg(e.n)
-          INTO na, nb, nn
-          FROM (SELECT least(l.o, l.d) AS a, greatest(l.o, l.d) AS b, count(*)::integer AS n
-                  FROM (SELECT x.o COLLATE "C" AS o, x.d COLLATE "C" AS d
-                          FROM estoque_cache.ler_como_dono(anx.tabela, consulta, codigos)
-                            AS x(o text, d text)) l
-                 GROUP BY 1, 2) e;
+    IF NOT EXISTS (SELECT 1 FROM pg_class WHERE oid = anx.tabela) THEN
+        RETURN;
     END IF;
-
-    WITH removidas AS (
-        DELETE FROM estoque_cache.aresta x
-         WHERE x.anexo_id = p_anexo
-           AND (codigos IS NULL OR x.a = ANY (codigos) OR x.b = ANY (codigos))
-           AND NOT EXISTS (SELECT 1 FROM unnest(na, nb, nn) AS u(a, b, n)
-                            WHERE u.a = x.a AND u.b = x.b AND u.n = x.n)
-        RETURNING x.a, x.b
-    )
-    SELECT array_agg(r.a) || array_agg(r.b), count(*) INTO t1, n1 FROM removidas r;
-
-    WITH novas AS (
-        INSERT INTO estoque_cache.aresta (a, b, anexo_id, n)
-        SELECT u.a, u.b, p_anexo, u.n FROM unnest(na, nb, nn) AS u(a, b, n)
-         WHERE NOT EXISTS (SELECT 1 FROM estoque_cache.aresta x
-                            WHERE x.anexo_id = p_anexo AND x.a = u.a AND x.b = u.b)
-        RETURNING a, b
-    )
-    SELECT array_agg(v.a) || array_agg(v.b), count(*) INTO t2, n2 FROM novas v;
-
-    tocados := coalesce(t1, '{}') || coalesce(t2, '{}');
-    alterados := n1 + n2;
+    RETURN QUERY
+        SELECT least(l.o, l.d)::text, greatest(l.o, l.d)::text, count(*)
+          FROM (SELECT x.o COLLATE "C" AS o, x.d COLLATE "C" AS d
+                  FROM estoque_cache.ler_como_dono(anx.tabela, format($q$
+                           SELECT (%1$I)::text AS o, (%2$I)::text AS d
+                             FROM ONLY %3$s
+                            WHERE %1$I IS NOT NULL AND %2$I IS NOT NULL AND (%4$s)
+                              AND ($1 IS NULL OR (%1$I)::text = ANY ($1)
+                                   OR (%2$I)::text = ANY ($1))
+                           $q$, anx.produto, anx.destino,
+                           estoque_cache.nome_qualificado(anx.tabela),
+                           coalesce(anx.filtro, 'true')), codigos) AS x(o text, d text)) l
+         GROUP BY 1, 2;
 END;
 $$;
 
 /*
- * Recompute the groups of `codigos` (every group when NULL): the connected
- * components over estoque_cache.aresta reached from those codes and from
- * the other members of their current groups.  Writes only the rows of
- * estoque_cache.grupo that change; returns how many.  The caller holds the
- * links lock.
+ * Bring the links of one link table that touch `codigos` (all when NULL) in
+ * line with the table: append to estoque_cache.aresta_delta the difference
+ * between the table and the cache (aresta plus the visible changes), both
+ * read in one statement, so writers that have not committed are in neither
+ * side.  Returns the corrections appended.
+ */
+CREATE FUNCTION estoque_cache.corrigir_arestas(p_anexo integer, codigos text[])
+    RETURNS bigint
+    LANGUAGE sql
+    SET search_path = pg_catalog, pg_temp
+AS $$
+    WITH fontes AS (
+        SELECT f.a COLLATE "C" AS a, f.b COLLATE "C" AS b, f.n
+          FROM estoque_cache.arestas_da_tabela(p_anexo, codigos) f
+    ), cache AS (
+        SELECT c.a, c.b, sum(c.n) AS n
+          FROM (SELECT a, b, n FROM estoque_cache.aresta
+                 WHERE anexo_id = p_anexo
+                   AND (codigos IS NULL OR a = ANY (codigos) OR b = ANY (codigos))
+                UNION ALL
+                SELECT a, b, n FROM estoque_cache.aresta_delta
+                 WHERE anexo_id = p_anexo
+                   AND (codigos IS NULL OR a = ANY (codigos) OR b = ANY (codigos))) c
+         GROUP BY 1, 2
+    ), corrigidas AS (
+        INSERT INTO estoque_cache.aresta_delta (a, b, anexo_id, n)
+        SELECT coalesce(f.a, c.a), coalesce(f.b, c.b), p_anexo,
+               (coalesce(f.n, 0) - coalesce(c.n, 0))::integer
+          FROM fontes f FULL JOIN cache c ON c.a = f.a AND c.b = f.b
+         WHERE coalesce(f.n, 0) <> coalesce(c.n, 0)
+        RETURNING 1
+    )
+    SELECT count(*) FROM corrigidas
+$$;
+
+/*
+ * The same for the names of one catalogue: (code, name) counted over its
+ * rows with both non-null, against nome plus the visible nome_delta.
+ */
+CREATE FUNCTION estoque_cache.corrigir_nomes(p_anexo integer, codigos text[])
+    RETURNS bigint
+    LANGUAGE plpgsql
+    SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    anx estoque_cache.anexo;
+    consulta text := 'SELECT NULL::text, NULL::text WHERE false';
+    corrigidos bigint;
+BEGIN
+    SELECT * INTO STRICT anx FROM estoque_cache.anexo WHERE anexo_id = p_anexo;
+    IF EXISTS (SELECT 1 FROM pg_class WHERE oid = anx.tabela) THEN
+        -- the catalogue's rows, read as the table's owner (see ler_como_dono)
+        consulta := format($q$
+            SELECT (%1$I)::text AS c, (%2$I)::text AS n
+              FROM ONLY %3$s
+             WHERE %1$I IS NOT NULL AND %2$I IS NOT NULL
+               AND ($1 IS NULL OR (%1$I)::text = ANY ($1))
+            $q$, anx.produto, anx.nome, estoque_cache.nome_qualificado(anx.tabela));
+    END IF;
+    WITH fontes AS (
+        SELECT x.c COLLATE "C" AS codigo, x.n COLLATE "C" AS nome, count(*) AS n
+          FROM estoque_cache.ler_como_dono(anx.tabela, consulta, codigos) AS x(c text, n text)
+         GROUP BY 1, 2
+    ), cache AS (
+        SELECT c.codigo, c.nome, sum(c.n) AS n
+          FROM (SELECT codigo, nome, n FROM estoque_cache.nome
+                 WHERE anexo_id = p_anexo AND (codigos IS NULL OR codigo = ANY (codigos))
+                UNION ALL
+                SELECT codigo, nome, n FROM estoque_cache.nome_delta
+                 WHERE anexo_id = p_anexo AND (codigos IS NULL OR codigo = ANY (codigos))) c
+         GROUP BY 1, 2
+    ), corrigidas AS (
+        INSERT INTO estoque_cache.nome_delta (codigo, anexo_id, nome, n)
+        SELECT coalesce(f.codigo, c.codigo), p_anexo, coalesce(f.nome, c.nome),
+               (coalesce(f.n, 0) - coalesce(c.n, 0))::integer
+          FROM fontes f FULL JOIN cache c ON c.codigo = f.codigo AND c.nome = f.nome
+         WHERE coalesce(f.n, 0) <> coalesce(c.n, 0)
+        RETURNING 1
+    )
+    SELECT count(*) INTO corrigidos FROM corrigidas;
+    RETURN corrigidos;
+END;
+$$;
+
+/*
+ * Recompute the groups of `codigos` (every group when NULL) from the folded
+ * links: the connected components over estoque_cache.aresta reached from
+ * those codes and from the other members of their current groups.  Writes
+ * only the rows of estoque_cache.grupo that change; returns how many.  Run
+ * by the folder and the repairs, under the folder's lock.
  */
 CREATE FUNCTION estoque_cache.reagrupar(codigos text[]) RETURNS bigint
     LANGUAGE plpgsql
@@ -695,7 +789,7 @@ BEGIN
         SELECT u.s COLLATE "C", u.s COLLATE "C" FROM unnest(sementes) AS u(s)
         UNION
         SELECT r.s, CASE WHEN x.a = r.c THEN x.b ELSE x.a END
-          FROM alcance r JOIN estoque_cache.aresta x ON x.a = r.c OR x.b = r.c
+          FROM alcance r JOIN estoque_cache.aresta x ON (x.a = r.c OR x.b = r.c) AND x.n > 0
     ), componentes AS (
         SELECT DISTINCT estoque_cache.ordenar_codigos(array_agg(r.c)) AS membros
           FROM alcance r GROUP BY r.s
@@ -724,86 +818,254 @@ END;
 $$;
 
 /*
- * Recompute the names of `codigos` (all when NULL) from one catalogue,
- * writing only what differs.  Returns how many rows changed.
+ * The groups as the caller's snapshot sees them where they differ from
+ * estoque_cache.grupo: the links are aresta plus the visible aresta_delta
+ * (a link exists while its count is positive).  With `codigos`, the
+ * components of those codes; without, the components of every code a
+ * visible link change touches and of the other members of their folded
+ * groups.  One row per code reached; principal NULL for a group of one.
+ * Readers call it only when link changes are pending.
  */
-CREATE FUNCTION estoque_cache.sincronizar_nomes(p_anexo integer, codigos text[])
-    RETURNS bigint
-    LANGUAGE plpgsql
+CREATE FUNCTION estoque_cache.grupos_pendentes(codigos text[])
+    RETURNS TABLE (codigo text, principal text)
+    LANGUAGE sql STABLE
     SET search_path = pg_catalog, pg_temp
 AS $$
-DECLARE
-    anx estoque_cache.anexo;
-    consulta text;
-    nc text[];
-    nn text[];
-    n1 bigint;
-    n2 bigint;
-BEGIN
-    SELECT * INTO STRICT anx FROM estoque_cache.anexo WHERE anexo_id = p_anexo;
-    PERFORM estoque_cache.travar_anexo(p_anexo);
-    IF EXISTS (SELECT 1 FROM pg_class WHERE oid = anx.tabela) THEN
-        -- the catalogue's rows, read as the table's owner (see ler_como_dono)
-        consulta := format($q$
-            SELECT (%1$I)::text AS c, min((%2$I)::text) AS n
-              FROM ONLY %3$s
-             WHERE %1$I IS NOT NULL AND %2$I IS NOT NULL
-               AND ($1 IS NULL OR (%1$I)::text = ANY ($1))
-             GROUP BY 1
-            $q$, anx.produto, anx.nome, estoque_cache.nome_qualificado(anx.tabela));
-        SELECT array_agg(x.c COLLATE "C"), array_agg(x.n)
-          INTO nc, nn
-          FROM estoque_cache.ler_como_dono(anx.tabela, consulta, codigos) AS x(c text, n text);
-    END IF;
-
-    DELETE FROM estoque_cache.nome x
-     WHERE x.anexo_id = p_anexo
-       AND (codigos IS NULL OR x.codigo = ANY (codigos))
-       AND NOT EXISTS (SELECT 1 FROM unnest(nc, nn) AS u(c, n)
-                        WHERE u.c = x.codigo AND u.n = x.nome);
-    GET DIAGNOSTICS n1 = ROW_COUNT;
-    INSERT INTO estoque_cache.nome (codigo, anexo_id, nome)
-    SELECT u.c, p_anexo, u.n FROM unnest(nc, nn) AS u(c, n)
-    ON CONFLICT (codigo, anexo_id) DO NOTHING;
-    GET DIAGNOSTICS n2 = ROW_COUNT;
-    RETURN n1 + n2;
-END;
+    WITH RECURSIVE pendentes AS MATERIALIZED (
+        SELECT d.a, d.b, sum(d.n) AS n FROM estoque_cache.aresta_delta d GROUP BY 1, 2
+    ), sementes AS (
+        SELECT u.c COLLATE "C" AS c FROM unnest(codigos) AS u(c)
+         WHERE codigos IS NOT NULL AND u.c IS NOT NULL
+        UNION
+        SELECT x.c FROM (SELECT p.a AS c FROM pendentes p UNION SELECT p.b FROM pendentes p) x
+         WHERE codigos IS NULL
+        UNION
+        SELECT g2.codigo FROM pendentes p
+          JOIN estoque_cache.grupo g1 ON g1.codigo IN (p.a, p.b)
+          JOIN estoque_cache.grupo g2 ON g2.principal = g1.principal
+         WHERE codigos IS NULL
+    ), alcance(s, c) AS (
+        SELECT s.c, s.c FROM sementes s
+        UNION
+        SELECT r.s, v.o
+          FROM alcance r
+         CROSS JOIN LATERAL (
+               SELECT CASE WHEN e.a = r.c THEN e.b ELSE e.a END AS o
+                 FROM (SELECT x.a, x.b, x.n::numeric AS n FROM estoque_cache.aresta x
+                        WHERE x.a = r.c
+                       UNION ALL
+                       SELECT x.a, x.b, x.n FROM estoque_cache.aresta x
+                        WHERE x.b = r.c AND x.a <> r.c
+                       UNION ALL
+                       SELECT p.a, p.b, p.n FROM pendentes p
+                        WHERE p.a = r.c OR p.b = r.c) e
+                GROUP BY e.a, e.b
+               HAVING sum(e.n) > 0) v
+    ), componentes AS (
+        SELECT DISTINCT estoque_cache.ordenar_codigos(array_agg(r.c)) AS membros
+          FROM alcance r GROUP BY r.s
+    )
+    SELECT DISTINCT m.c::text,
+           CASE WHEN cardinality(cp.membros) > 1 THEN cp.membros[1]::text END
+      FROM componentes cp, unnest(cp.membros) AS m(c)
 $$;
 
-/* Called by trg_codigos before a statement on a link table or a catalogue. */
-CREATE FUNCTION estoque_cache.travar_codigos(p_anexo integer)
+/*
+ * Every code in a group of two or more and its principal, as the caller's
+ * snapshot sees them: estoque_cache.grupo where no pending link change
+ * reaches, grupos_pendentes where one does.
+ */
+CREATE FUNCTION estoque_cache.grupos_vistos()
+    RETURNS TABLE (codigo text, principal text)
+    LANGUAGE sql STABLE
+    SET search_path = pg_catalog, pg_temp
+AS $$
+    WITH pendentes AS MATERIALIZED (
+        SELECT p.codigo COLLATE "C" AS codigo, p.principal COLLATE "C" AS principal
+          FROM estoque_cache.grupos_pendentes(NULL) p
+    )
+    SELECT g.codigo::text, g.principal::text FROM estoque_cache.grupo g
+     WHERE NOT EXISTS (SELECT 1 FROM pendentes p WHERE p.codigo = g.codigo)
+    UNION ALL
+    SELECT p.codigo::text, p.principal::text FROM pendentes p WHERE p.principal IS NOT NULL
+$$;
+
+/*
+ * The names as the caller's snapshot sees them, for the codes (of
+ * `codigos`, or all) that a visible estoque_cache.nome_delta row touches:
+ * NULL when the code has no name any more.
+ */
+CREATE FUNCTION estoque_cache.nomes_pendentes(codigos text[])
+    RETURNS TABLE (codigo text, nome text)
+    LANGUAGE sql STABLE
+    SET search_path = pg_catalog, pg_temp
+AS $$
+    WITH tocados AS MATERIALIZED (
+        SELECT DISTINCT d.codigo FROM estoque_cache.nome_delta d
+         WHERE codigos IS NULL OR d.codigo = ANY (codigos)
+    ), contagem AS (
+        SELECT x.codigo, x.anexo_id, x.nome
+          FROM (SELECT v.codigo, v.anexo_id, v.nome, v.n FROM estoque_cache.nome v
+                 WHERE v.codigo IN (SELECT t.codigo FROM tocados t)
+                UNION ALL
+                SELECT d.codigo, d.anexo_id, d.nome, d.n FROM estoque_cache.nome_delta d
+                 WHERE d.codigo IN (SELECT t.codigo FROM tocados t)) x
+         GROUP BY 1, 2, 3
+        HAVING sum(x.n) > 0
+    )
+    SELECT t.codigo::text,
+           (SELECT c.nome FROM contagem c WHERE c.codigo = t.codigo
+             ORDER BY c.anexo_id, c.nome LIMIT 1)::text
+      FROM tocados t
+$$;
+
+/*
+ * Called by trg_codigos (as the cache owner) with a statement's net link
+ * (or name) changes: appended, never updated, so that writers of links and
+ * names wait for nobody and deadlock with nobody because of the cache.
+ */
+CREATE FUNCTION estoque_cache.anotar_arestas(p_anexo integer, a text[], b text[], n integer[])
+    RETURNS void
+    LANGUAGE sql
+    SET search_path = pg_catalog, pg_temp
+AS $$
+    INSERT INTO estoque_cache.aresta_delta (a, b, anexo_id, n)
+    SELECT u.a, u.b, p_anexo, u.n FROM unnest(a, b, n) AS u(a, b, n) WHERE u.n <> 0
+$$;
+
+CREATE FUNCTION estoque_cache.anotar_nomes(p_anexo integer, codigo text[], nome text[],
+                                           n integer[])
+    RETURNS void
+    LANGUAGE sql
+    SET search_path = pg_catalog, pg_temp
+AS $$
+    INSERT INTO estoque_cache.nome_delta (codigo, anexo_id, nome, n)
+    SELECT u.c, p_anexo, u.nm, u.n FROM unnest(codigo, nome, n) AS u(c, nm, n) WHERE u.n <> 0
+$$;
+
+/*
+ * After TRUNCATE of a link table or a catalogue: cancel its whole
+ * contribution (the table's ACCESS EXCLUSIVE lock keeps its writers out).
+ */
+CREATE FUNCTION estoque_cache.truncar_codigos(p_anexo integer)
     RETURNS void
     LANGUAGE plpgsql
     SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
     IF (SELECT fonte FROM estoque_cache.anexo WHERE anexo_id = p_anexo) = 'unificacao' THEN
-        PERFORM estoque_cache.travar_unificacao();
+        INSERT INTO estoque_cache.aresta_delta (a, b, anexo_id, n)
+        SELECT c.a, c.b, p_anexo, -sum(c.n)::integer
+          FROM (SELECT a, b, n FROM estoque_cache.aresta WHERE anexo_id = p_anexo
+                UNION ALL
+                SELECT a, b, n FROM estoque_cache.aresta_delta WHERE anexo_id = p_anexo) c
+         GROUP BY c.a, c.b
+        HAVING sum(c.n) <> 0;
     ELSE
-        PERFORM estoque_cache.travar_anexo(p_anexo);
+        INSERT INTO estoque_cache.nome_delta (codigo, anexo_id, nome, n)
+        SELECT c.codigo, p_anexo, c.nome, -sum(c.n)::integer
+          FROM (SELECT codigo, nome, n FROM estoque_cache.nome WHERE anexo_id = p_anexo
+                UNION ALL
+                SELECT codigo, nome, n FROM estoque_cache.nome_delta WHERE anexo_id = p_anexo) c
+         GROUP BY c.codigo, c.nome
+        HAVING sum(c.n) <> 0;
     END IF;
 END;
 $$;
 
-/* Called by trg_codigos (as the cache owner) after a link or catalogue change. */
-CREATE FUNCTION estoque_cache.sincronizar_codigos(p_anexo integer, codigos text[])
-    RETURNS bigint
+/*
+ * Move committed link and name changes into aresta and nome, and regroup
+ * the codes whose links changed; the caller holds the folder's lock.
+ * Returns how many changes were moved.
+ */
+CREATE FUNCTION estoque_cache.fold_codigos() RETURNS bigint
     LANGUAGE plpgsql
     SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-    anx estoque_cache.anexo;
-    s record;
+    tocados text[];
+    k1 bigint;
+    k2 bigint;
 BEGIN
-    SELECT * INTO STRICT anx FROM estoque_cache.anexo WHERE anexo_id = p_anexo;
-    IF anx.fonte = 'unificacao' THEN
-        -- link changes serialise among themselves; movement writers never take this
-        PERFORM estoque_cache.travar_unificacao();
-        SELECT * INTO s FROM estoque_cache.sincronizar_arestas(p_anexo, codigos);
-        RETURN s.alterados + estoque_cache.reagrupar(s.tocados);
-    ELSE
-        RETURN estoque_cache.sincronizar_nomes(p_anexo, codigos);
+    WITH movidas AS (
+        DELETE FROM estoque_cache.aresta_delta d RETURNING d.a, d.b, d.anexo_id, d.n
+    ), somas AS (
+        SELECT m.a, m.b, m.anexo_id, sum(m.n)::integer AS n, count(*) AS k
+          FROM movidas m GROUP BY 1, 2, 3
+    ), gravadas AS (
+        INSERT INTO estoque_cache.aresta AS x (a, b, anexo_id, n)
+        SELECT s.a, s.b, s.anexo_id, s.n FROM somas s WHERE s.n <> 0
+        ON CONFLICT (a, b, anexo_id) DO UPDATE SET n = x.n + excluded.n
+    )
+    SELECT array_agg(s.a) FILTER (WHERE s.n <> 0) || array_agg(s.b) FILTER (WHERE s.n <> 0),
+           coalesce(sum(s.k), 0)
+      INTO tocados, k1 FROM somas s;
+    DELETE FROM estoque_cache.aresta WHERE n = 0;
+
+    WITH movidas AS (
+        DELETE FROM estoque_cache.nome_delta d
+        RETURNING d.codigo, d.anexo_id, d.nome, d.n
+    ), somas AS (
+        SELECT m.codigo, m.anexo_id, m.nome, sum(m.n)::integer AS n, count(*) AS k
+          FROM movidas m GROUP BY 1, 2, 3
+    ), gravadas AS (
+        INSERT INTO estoque_cache.nome AS x (codigo, anexo_id, nome, n)
+        SELECT s.codigo, s.anexo_id, s.nome, s.n FROM somas s WHERE s.n <> 0
+        ON CONFLICT (codigo, anexo_id, nome) DO UPDATE SET n = x.n + excluded.n
+    )
+    SELECT coalesce(sum(s.k), 0) INTO k2 FROM somas s;
+    DELETE FROM estoque_cache.nome WHERE n = 0;
+
+    IF cardinality(tocados) > 0 THEN
+        PERFORM estoque_cache.reagrupar(tocados);
     END IF;
+    IF k1 + k2 > 0 THEN
+        PERFORM estoque_cache.travar_unificacao();
+    END IF;
+    RETURN k1 + k2;
+END;
+$$;
+
+/*
+ * Before a repair reads the attached tables: serialise with other repairs,
+ * then take ACCESS SHARE on every attached table, all at once or none.  A
+ * table that is locked (TRUNCATE, DDL) is waited for while holding none of
+ * the others, so a repair cannot close a cycle of waits with a transaction
+ * that locks several attached tables in any order; it waits for it and then
+ * reads, in a snapshot taken after the locks, what that transaction did.
+ */
+CREATE FUNCTION estoque_cache.travar_reparo() RETURNS void
+    LANGUAGE plpgsql
+    SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    t regclass;
+    esperar text;
+BEGIN
+    PERFORM pg_advisory_xact_lock(4532, 1);
+    LOOP
+        esperar := NULL;
+        BEGIN
+            FOR t IN SELECT x.tabela FROM estoque_cache.anexo x
+                      WHERE EXISTS (SELECT 1 FROM pg_class c WHERE c.oid = x.tabela)
+                      ORDER BY x.anexo_id LOOP
+                esperar := estoque_cache.nome_qualificado(t);
+                EXECUTE format('LOCK TABLE ONLY %s IN ACCESS SHARE MODE NOWAIT', esperar);
+            END LOOP;
+            RETURN;
+        EXCEPTION WHEN lock_not_available OR undefined_table THEN
+            NULL;   -- every lock taken in the block is released
+        END;
+        IF esperar IS NOT NULL THEN
+            BEGIN
+                -- wait for that one, holding no other, and let it go again
+                EXECUTE format('LOCK TABLE ONLY %s IN ACCESS SHARE MODE', esperar);
+                RAISE EXCEPTION USING ERRCODE = 'EC001';
+            EXCEPTION WHEN SQLSTATE 'EC001' OR undefined_table THEN
+                NULL;
+            END;
+        END IF;
+    END LOOP;
 END;
 $$;
 
@@ -845,12 +1107,6 @@ BEGIN
     EXECUTE format('CREATE TRIGGER %I AFTER TRUNCATE ON %s '
                    'FOR EACH STATEMENT EXECUTE FUNCTION %s(%s)', prefixo || 'trunc', alvo, funcao,
                    args);
-    IF funcao = 'estoque_cache.trg_codigos' THEN
-        -- links and names serialise their writers before any row is locked
-        EXECUTE format('CREATE TRIGGER %I BEFORE INSERT OR UPDATE OR DELETE '
-                       'OR TRUNCATE ON %s FOR EACH STATEMENT EXECUTE FUNCTION %s(%s)',
-                       prefixo || 'trava', alvo, funcao, args);
-    END IF;
     -- TRUNCATE in every session, replica ones too (logical replication applies it)
     EXECUTE format('ALTER TABLE %s ENABLE ALWAYS TRIGGER %I', alvo, prefixo || 'trunc');
     IF (SELECT relkind FROM pg_class WHERE oid = tabela) = 'r' THEN
@@ -983,7 +1239,6 @@ AS $$
 DECLARE
     inicio timestamptz := clock_timestamp();
     id integer;
-    s record;
     linhas bigint;
 BEGIN
     IF $1 IS NULL THEN
@@ -991,9 +1246,8 @@ BEGIN
     END IF;
     id := estoque_cache.registrar_anexo('unificacao', $1, $2, NULL, NULL, $3, NULL, $4);
     PERFORM estoque_cache.criar_gatilhos(id, $1, 'estoque_cache.trg_codigos');
-    PERFORM estoque_cache.travar_unificacao();
-    SELECT * INTO s FROM estoque_cache.sincronizar_arestas(id, NULL);
-    linhas := s.alterados + estoque_cache.reagrupar(s.tocados);
+    linhas := estoque_cache.corrigir_arestas(id, NULL);
+    PERFORM estoque_cache.fold(NULL, true);
     PERFORM estoque_cache.registrar('attach', $1::text, inicio, linhas,
                                     jsonb_build_object('anexo_id', id, 'fonte', 'unificacao'));
     RETURN (SELECT jsonb_build_object('anexo_id', a.anexo_id, 'fonte', a.fonte,
@@ -1020,7 +1274,8 @@ BEGIN
     END IF;
     id := estoque_cache.registrar_anexo('produtos', $1, $2, NULL, NULL, NULL, $3, NULL);
     PERFORM estoque_cache.criar_gatilhos(id, $1, 'estoque_cache.trg_codigos');
-    linhas := estoque_cache.sincronizar_nomes(id, NULL);
+    linhas := estoque_cache.corrigir_nomes(id, NULL);
+    PERFORM estoque_cache.fold(NULL, true);
     PERFORM estoque_cache.registrar('attach', $1::text, inicio, linhas,
                                     jsonb_build_object('anexo_id', id, 'fonte', 'produtos'));
     RETURN (SELECT jsonb_build_object('anexo_id', a.anexo_id, 'fonte', a.fonte,
@@ -1078,8 +1333,12 @@ BEGIN
     PERFORM estoque_cache.versao_saldo();
     -- as every committed transaction left them, whatever the isolation level
     n := n + estoque_cache.apagar_contribuicao(p_anexo);
-    IF anx.fonte = 'unificacao' THEN
+    IF anx.fonte IN ('unificacao', 'produtos') THEN
         PERFORM estoque_cache.travar_unificacao();
+    END IF;
+    IF anx.fonte = 'unificacao' THEN
+        DELETE FROM estoque_cache.aresta_delta WHERE anexo_id = p_anexo;
+        GET DIAGNOSTICS k = ROW_COUNT; n := n + k;
         WITH removidas AS (
             DELETE FROM estoque_cache.aresta WHERE anexo_id = p_anexo RETURNING a, b)
         SELECT array_agg(r.a) || array_agg(r.b), count(*) INTO tocados, k FROM removidas r;
@@ -1167,44 +1426,58 @@ $$;
 CREATE EVENT TRIGGER estoque_cache_tabela_removida ON sql_drop
     EXECUTE FUNCTION estoque_cache.ao_remover_tabela();
 
-/* Common part of rebuild and refresh: correct every attachment for `codigos`. */
+/*
+ * Common part of rebuild and refresh: correct every attachment for
+ * `codigos`.  Corrections are appended like the writers' changes; only the
+ * groups of the folded links are rewritten here, under the folder's lock
+ * (the folder is the only other writer of estoque_cache.grupo).  Writers
+ * never wait for a repair: it takes only ACCESS SHARE on their tables
+ * (travar_reparo).
+ */
 CREATE FUNCTION estoque_cache.corrigir(codigos text[], progresso boolean) RETURNS bigint
     LANGUAGE plpgsql
     SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
     anx estoque_cache.anexo;
-    s record;
-    tocados text[] := '{}';
     linhas bigint := 0;
     k integer := 0;
     total integer;
+    tocados text[];
+    g bigint;
 BEGIN
+    PERFORM estoque_cache.travar_reparo();
     SELECT count(*) + 2 INTO total FROM estoque_cache.anexo;
-    -- links first, so that groups are right before figures are compared
-    PERFORM estoque_cache.travar_unificacao();
     FOR anx IN SELECT * FROM estoque_cache.anexo WHERE fonte = 'unificacao' ORDER BY anexo_id LOOP
         k := k + 1;
         IF progresso THEN
             RAISE NOTICE 'progresso %/%: links %', k, total, anx.tabela;
         END IF;
-        SELECT * INTO s FROM estoque_cache.sincronizar_arestas(anx.anexo_id, codigos);
-        linhas := linhas + s.alterados;
-        tocados := tocados || s.tocados;
+        linhas := linhas + estoque_cache.corrigir_arestas(anx.anexo_id, codigos);
     END LOOP;
     k := k + 1;
     IF progresso THEN
         RAISE NOTICE 'progresso %/%: groups', k, total;
     END IF;
-    linhas := linhas + estoque_cache.reagrupar(CASE WHEN codigos IS NULL THEN NULL
-                                                    ELSE codigos || tocados END);
+    -- groups drifted from the folded links (the corrections above fold later)
+    PERFORM pg_advisory_xact_lock(4532, 0);
+    IF codigos IS NOT NULL THEN
+        SELECT array_agg(x.a) || array_agg(x.b) INTO tocados
+          FROM estoque_cache.aresta x WHERE x.a = ANY (codigos) OR x.b = ANY (codigos);
+    END IF;
+    g := estoque_cache.reagrupar(CASE WHEN codigos IS NULL THEN NULL
+                                      ELSE codigos || coalesce(tocados, '{}') END);
+    IF g > 0 THEN
+        PERFORM estoque_cache.travar_unificacao();
+    END IF;
+    linhas := linhas + g;
     FOR anx IN SELECT * FROM estoque_cache.anexo WHERE fonte <> 'unificacao' ORDER BY anexo_id LOOP
         k := k + 1;
         IF progresso THEN
             RAISE NOTICE 'progresso %/%: % %', k, total, anx.fonte, anx.tabela;
         END IF;
         IF anx.fonte = 'produtos' THEN
-            linhas := linhas + estoque_cache.sincronizar_nomes(anx.anexo_id, codigos);
+            linhas := linhas + estoque_cache.corrigir_nomes(anx.anexo_id, codigos);
         ELSE
             linhas := linhas + estoque_cache.corrigir_anexo(anx.anexo_id, codigos);
         END IF;
@@ -1222,12 +1495,15 @@ CREATE FUNCTION estoque_cache.contagem(OUT grupos bigint, OUT codigos bigint)
     LANGUAGE sql STABLE
     SET search_path = pg_catalog, pg_temp
 AS $$
-    SELECT count(*) - (SELECT count(*) FROM estoque_cache.grupo)
-                    + (SELECT count(DISTINCT principal) FROM estoque_cache.grupo),
+    WITH grupos AS MATERIALIZED (
+        SELECT g.codigo COLLATE "C" AS codigo, g.principal FROM estoque_cache.grupos_vistos() g
+    )
+    SELECT count(*) - (SELECT count(*) FROM grupos)
+                    + (SELECT count(DISTINCT principal) FROM grupos),
            count(*)
       FROM (SELECT codigo FROM estoque_cache.saldo
             UNION SELECT codigo FROM estoque_cache.delta
-            UNION SELECT codigo FROM estoque_cache.grupo) c
+            UNION SELECT codigo FROM grupos) c
 $$;
 
 CREATE FUNCTION @extschema@.estoque_cache_rebuild() RETURNS jsonb
@@ -1353,6 +1629,9 @@ BEGIN
         ), fontes(codigo, fonte, data, q) AS (
             SELECT NULL::text COLLATE "C", NULL::smallint, NULL::date, NULL::numeric
              WHERE false %2$s
+        ), grupos AS MATERIALIZED (
+            SELECT g.codigo COLLATE "C" AS codigo, g.principal COLLATE "C" AS principal
+              FROM estoque_cache.grupos_vistos() g
         ), cache(codigo, fonte, data, q) AS (
             SELECT codigo, fonte, data, quantidade FROM estoque_cache.saldo
             UNION ALL
@@ -1362,7 +1641,7 @@ BEGIN
               FROM fontes f LEFT JOIN componentes k ON k.codigo = f.codigo
         ), por_cache AS (
             SELECT coalesce(g.principal, c.codigo) AS principal, c.fonte, c.data, c.q
-              FROM cache c LEFT JOIN estoque_cache.grupo g ON g.codigo = c.codigo
+              FROM cache c LEFT JOIN grupos g ON g.codigo = c.codigo
         ), campos_fonte AS (
             SELECT principal, (ARRAY['saldo_atual', 'qtd_carteira', 'qtd_pre_separacao',
                                      'qtd_separacao'])[fonte] AS campo, sum(q) AS q
@@ -1394,7 +1673,7 @@ BEGIN
             SELECT coalesce(g.codigo, k.codigo)::text, 'principal',
                    coalesce(g.principal, g.codigo, k.codigo)::text,
                    coalesce(k.principal, k.codigo, g.codigo)::text
-              FROM estoque_cache.grupo g
+              FROM grupos g
               FULL JOIN componentes k ON k.codigo = g.codigo
              WHERE coalesce(g.principal, g.codigo, k.codigo)
                    IS DISTINCT FROM coalesce(k.principal, k.codigo, g.codigo)
@@ -1531,7 +1810,7 @@ BEGIN
         'versao', (SELECT extversion FROM pg_extension WHERE extname = 'estoque_cache'),
         'grupos', c.grupos,
         'codigos', c.codigos,
-        'codigos_agrupados', (SELECT count(*) FROM estoque_cache.grupo),
+        'codigos_agrupados', (SELECT count(*) FROM estoque_cache.grupos_vistos()),
         'fontes', fontes,
         'alertas', alertas,
         'ultimo_rebuild', ultimo,
@@ -1590,8 +1869,7 @@ AS $$
     SELECT bool_and(x.certo)
       FROM (SELECT p.relid,
                    count(*) FILTER (WHERE t.tgtype & 1 = 0 AND t.tgenabled IN ('O', 'A'))
-                       = CASE WHEN anx.fonte IN ('unificacao', 'produtos') THEN 5
-                              WHEN p.relid <> anx.tabela AND NOT p.isleaf THEN 3
+                       = CASE WHEN p.relid <> anx.tabela AND NOT p.isleaf THEN 3
                               ELSE 4 END
                    AND count(*) FILTER (WHERE t.tgtype & 1 = 1 AND t.tgenabled IN ('R', 'A'))
                        = CASE WHEN p.isleaf THEN 3 ELSE 0 END AS certo
@@ -1615,16 +1893,12 @@ CREATE FUNCTION estoque_cache.corrigir_um(p_anexo integer, novo boolean DEFAULT 
     LANGUAGE plpgsql
     SET search_path = pg_catalog, pg_temp
 AS $$
-DECLARE
-    s record;
 BEGIN
     CASE (SELECT fonte FROM estoque_cache.anexo WHERE anexo_id = p_anexo)
         WHEN 'unificacao' THEN
-            PERFORM estoque_cache.travar_unificacao();
-            SELECT * INTO s FROM estoque_cache.sincronizar_arestas(p_anexo, NULL);
-            RETURN s.alterados + estoque_cache.reagrupar(s.tocados);
+            RETURN estoque_cache.corrigir_arestas(p_anexo, NULL);
         WHEN 'produtos' THEN
-            RETURN estoque_cache.sincronizar_nomes(p_anexo, NULL);
+            RETURN estoque_cache.corrigir_nomes(p_anexo, NULL);
         ELSE
             IF novo THEN
                 RETURN estoque_cache.contar_anexo_novo(p_anexo);

@@ -412,6 +412,7 @@ anexo_carregar(Anexo *anexo, Relation rel)
 	Datum             arg = ObjectIdGetDatum(anexo->relid);
 	Oid               argtipo = OIDOID;
 	char             *valores[6];
+	char             *nome;
 	Node             *expr;
 	MemoryContext     antigo;
 
@@ -421,7 +422,7 @@ anexo_carregar(Anexo *anexo, Relation rel)
 	{
 		SPIPlanPtr p =
 			SPI_prepare("SELECT fonte, anexo_id::pg_catalog.text, produto, "
-						"quantidade, data, destino, filtro "
+						"quantidade, data, destino, filtro, nome "
 						"FROM estoque_cache.anexo "
 						"WHERE tabela::pg_catalog.oid OPERATOR(pg_catalog.=) $1 "
 						"   OR tabela::pg_catalog.oid IN "
@@ -457,6 +458,9 @@ anexo_carregar(Anexo *anexo, Relation rel)
 
 		valores[i] = v ? MemoryContextStrdup(anexo->mcxt, v) : NULL;
 	}
+	nome = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 8);
+	if (nome != NULL)
+		nome = MemoryContextStrdup(anexo->mcxt, nome);
 	SPI_finish();
 
 	/*
@@ -471,6 +475,11 @@ anexo_carregar(Anexo *anexo, Relation rel)
 	antigo = MemoryContextSwitchTo(anexo->mcxt);
 	expr = anexo_preparar(anexo, rel, valores[0], valores[1], valores[2], valores[3], valores[4]);
 	anexo->filtro = expr ? expression_planner((Expr *) expr) : NULL;
+	if (anexo->fonte == FONTE_PRODUTOS)
+	{
+		anexo->att_nome = coluna_attnum(rel, nome, "nome");
+		checar_codigo(rel, nome, anexo->att_nome, &anexo->conv_nome, anexo->mcxt);
+	}
 	MemoryContextSwitchTo(antigo);
 	ec_restaurar(&salva);
 }

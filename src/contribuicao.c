@@ -96,11 +96,13 @@ contribuicao_cancelar(int32 anexo_id)
 Datum
 estoque_cache_apagar_contribuicao(PG_FUNCTION_ARGS)
 {
-	static SPIPlanPtr  planos[3] = {NULL, NULL, NULL};
-	static const char *sql[3] = {
+	static SPIPlanPtr  planos[5] = {NULL, NULL, NULL, NULL, NULL};
+	static const char *sql[5] = {
 		"DELETE FROM estoque_cache.saldo WHERE anexo_id OPERATOR(pg_catalog.=) $1",
 		"DELETE FROM estoque_cache.delta WHERE anexo_id OPERATOR(pg_catalog.=) $1",
 		"DELETE FROM estoque_cache.nome WHERE anexo_id OPERATOR(pg_catalog.=) $1",
+		"DELETE FROM estoque_cache.nome_delta WHERE anexo_id OPERATOR(pg_catalog.=) $1",
+		"DELETE FROM estoque_cache.aresta_delta WHERE anexo_id OPERATOR(pg_catalog.=) $1",
 	};
 	int32  anexo_id;
 	uint64 n = 0;

@@ -66,10 +66,12 @@ typedef struct Anexo
 	AttrNumber    att_quantidade; /* quantity sources only */
 	AttrNumber    att_data;       /* dated sources only; 0 otherwise */
 	AttrNumber    att_destino;    /* unificacao only */
+	AttrNumber    att_nome;       /* produtos only */
 	Conversao     conv_produto;
 	Conversao     conv_quantidade;
 	Conversao     conv_data;
 	Conversao     conv_destino;
+	Conversao     conv_nome;
 	Expr         *filtro; /* planned filter, or NULL */
 	MemoryContext mcxt;   /* owns filtro and the FmgrInfos' data */
 } Anexo;

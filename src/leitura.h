@@ -80,6 +80,7 @@ extern void   carregar_grupos(Carga *carga, const char *produto, int dias, Confi
 							  bool com_delta);
 extern void   aplicar_figura(Grupo *g, Config *cfg, int dias, Datum *valores);
 extern void   nomear(Grupo *g, HTAB *nomes);
+extern bool   codigos_pendentes(void);
 extern Datum  codigos_de_um(const char *codigo);
 extern bool   tem_algo(Grupo *g, int dias);
 extern int    comparar_grupos(const void *a, const void *b);

@@ -11,9 +11,10 @@
  * same transaction:
  *
  *	 estoque_cache.saldo   the folds and a detach: trava 'saldo'
- *	 estoque_cache.grupo   link changes, attach/detach of links: trava
- *						   'unificacao'
- *	 estoque_cache.nome    catalogue changes and repairs: anexo.versao
+ *	 estoque_cache.grupo   the folds of link changes, repairs, detach:
+ *	 estoque_cache.nome	   trava 'unificacao' (attach/detach also change anexo)
+ *
+ * (The application's writers of links and names only append changes.)
  *
  * So a backend keeps what it built from them (every group, and each group's
  * finished row) together with the exact version tuples it read.  The next
@@ -25,8 +26,10 @@
  * afresh.  The result is the one a full read gives, in any snapshot.
  *
  * Nothing is kept when a version tuple was written by the current
- * transaction (its own changes may still roll back), and the kept list is
- * rebuilt for another day D0 or other settings.
+ * transaction (its own changes may still roll back), nor while link or name
+ * changes are pending in the snapshot (the list is then built from the
+ * groups and names as that snapshot sees them); the kept list is rebuilt
+ * for another day D0 or other settings.
  *
  *-------------------------------------------------------------------------
  */
@@ -311,6 +314,7 @@ lista_emitir(FunctionCallInfo fcinfo, bool tem_data_base, DateADT data_base)
 	Config          cfg;
 	StringInfoData  versoes;
 	bool            proprio;
+	bool            pendente;
 	Passo           passo;
 	Grupo         **novos;
 	long            n_novos = 0;
@@ -329,8 +333,10 @@ lista_emitir(FunctionCallInfo fcinfo, bool tem_data_base, DateADT data_base)
 		cfg.hoje = data_base;
 	initStringInfo(&versoes);
 	ler_versoes(&versoes, &proprio);
-	if (proprio || !manter_lista || !memo_serve(&cfg, &versoes, rsinfo->setDesc->natts))
-		memo_construir(&cfg, &versoes, !proprio && manter_lista, rsinfo->setDesc, trabalho);
+	pendente = codigos_pendentes();
+	if (proprio || pendente || !manter_lista || !memo_serve(&cfg, &versoes, rsinfo->setDesc->natts))
+		memo_construir(&cfg, &versoes, !proprio && !pendente && manter_lista, rsinfo->setDesc,
+					   trabalho);
 
 	/* pending rows, always read in this call's snapshot */
 	passo.cfg = &cfg;

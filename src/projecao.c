@@ -6,9 +6,13 @@
  *
  * Figures are kept per code (estoque_cache.saldo plus the pending rows of
  * estoque_cache.delta); groups are resolved when read, through
- * estoque_cache.grupo, so a link change never rewrites figures.  Every
- * query here runs in the caller's snapshot, so a reader sees committed work
- * and its own transaction's, and never waits for writers.
+ * estoque_cache.grupo, so a link change never rewrites figures.  Link and
+ * name changes are appended by their writers (estoque_cache.aresta_delta,
+ * nome_delta) and folded later: while any is visible, the groups and names
+ * they touch are computed from the folded state plus the visible changes
+ * (estoque_cache.grupos_pendentes, nomes_pendentes).  Every query here runs
+ * in the caller's snapshot, so a reader sees committed work and its own
+ * transaction's, and never waits for writers.
  *
  * The projection of a group over `dias` days from D0:
  *	 saida(d)	   exits (pre_separacao + separacao) dated d; undated or past
@@ -23,6 +27,7 @@
 #include "postgres.h"
 
 #include "access/genam.h"
+#include "executor/spi.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_extension.h"
 #include "commands/extension.h"
@@ -357,7 +362,21 @@ visitar_figura(Datum *valores, bool *nulos, void *arg)
 	aplicar_figura(g, carga->cfg, carga->dias, valores);
 }
 
-/* estoque_cache.nome row: codigo, anexo_id, nome.  The first catalogue wins. */
+/* A name behind the anexo_id it came from, as carga->nomes keeps them. */
+static char *
+nome_com_anexo(int32 anexo, const char *nome)
+{
+	char *v = palloc(sizeof(int32) + strlen(nome) + 1);
+
+	*(int32 *) v = anexo;
+	strcpy(v + sizeof(int32), nome);
+	return v;
+}
+
+/*
+ * estoque_cache.nome row: codigo, anexo_id, nome, n.  The catalogue with the
+ * lowest anexo_id wins, and within it the smallest name (byte order).
+ */
 static void
 visitar_nome(Datum *valores, bool *nulos, void *arg)
 {
@@ -365,21 +384,120 @@ visitar_nome(Datum *valores, bool *nulos, void *arg)
 	char      buf[128];
 	char     *codigo = texto_em(valores[0], buf, sizeof(buf));
 	int32     anexo = DatumGetInt32(valores[1]);
+	char     *nome;
 	bool      achou;
-	ParTexto *par = hash_search(carga->nomes, &codigo, HASH_ENTER, &achou);
+	ParTexto *par;
 
+	if (DatumGetInt32(valores[3]) <= 0)
+		return;
+	nome = TextDatumGetCString(valores[2]);
+	par = hash_search(carga->nomes, &codigo, HASH_ENTER, &achou);
 	if (!achou)
 		par->chave = pstrdup(codigo);
-	/* keep the name of the lowest anexo_id: store it in front of the name */
-	if (!achou || anexo < *(int32 *) par->valor)
-	{
-		char *nome = TextDatumGetCString(valores[2]);
-		char *v = palloc(sizeof(int32) + strlen(nome) + 1);
+	if (!achou || anexo < *(int32 *) par->valor ||
+		(anexo == *(int32 *) par->valor && strcmp(nome, par->valor + sizeof(int32)) < 0))
+		par->valor = nome_com_anexo(anexo, nome);
+}
 
-		*(int32 *) v = anexo;
-		strcpy(v + sizeof(int32), nome);
-		par->valor = v;
+/* Whether the active snapshot sees any row of an internal table. */
+static bool
+ha_linhas(const char *tabela)
+{
+	Relation      rel = table_open(ec_relid(tabela), AccessShareLock);
+	TableScanDesc scan = table_beginscan(rel, GetActiveSnapshot(), 0, NULL);
+	bool          ha = heap_getnext(scan, ForwardScanDirection) != NULL;
+
+	table_endscan(scan);
+	table_close(rel, AccessShareLock);
+	return ha;
+}
+
+/* Whether link or name changes are pending in the active snapshot. */
+bool
+codigos_pendentes(void)
+{
+	return ha_linhas("aresta_delta") || ha_linhas("nome_delta");
+}
+
+typedef void (*VisitaPar)(char *x, char *y, void *arg);
+
+/*
+ * Run `sql` (a query of two text columns over the cache's tables, taking a
+ * text[] of codes, NULL for all) as the cache owner in the active snapshot,
+ * and hand each row, copied into the caller's memory, to `visita`.
+ */
+static void
+consultar_pares(const char *sql, List *codigos, VisitaPar visita, void *arg)
+{
+	MemoryContext chamador = CurrentMemoryContext;
+	Identidade    salva;
+	Oid           tipo = TEXTARRAYOID;
+	Datum         valor = (Datum) 0;
+	char          nulo = 'n';
+
+	if (codigos != NIL)
+	{
+		Datum    *d = palloc(sizeof(Datum) * list_length(codigos));
+		int       i = 0;
+		ListCell *lc;
+
+		foreach (lc, codigos)
+			d[i++] = CStringGetTextDatum((char *) lfirst(lc));
+		valor = PointerGetDatum(construct_array(d, i, TEXTOID, -1, false, TYPALIGN_INT));
+		nulo = ' ';
 	}
+	ec_como_dono_do_cache(&salva);
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	if (SPI_execute_with_args(sql, 1, &tipo, &valor, &nulo, true, 0) != SPI_OK_SELECT)
+		elog(ERROR, "estoque_cache: %s failed", sql);
+	for (uint64 i = 0; i < SPI_processed; i++)
+	{
+		char         *x = SPI_getvalue(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1);
+		char         *y = SPI_getvalue(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 2);
+		MemoryContext antigo = MemoryContextSwitchTo(chamador);
+
+		visita(pstrdup(x), y ? pstrdup(y) : NULL, arg);
+		MemoryContextSwitchTo(antigo);
+	}
+	SPI_finish();
+	ec_restaurar(&salva);
+}
+
+/* A row of grupos_pendentes: the code's group as the snapshot sees it. */
+static void
+sobrepor_grupo(char *codigo, char *principal, void *arg)
+{
+	HTAB     *membros = (HTAB *) arg;
+	bool      achou;
+	ParTexto *par;
+
+	if (principal == NULL)
+	{
+		hash_search(membros, &codigo, HASH_REMOVE, NULL);
+		return;
+	}
+	par = hash_search(membros, &codigo, HASH_ENTER, &achou);
+	par->chave = codigo;
+	par->valor = principal;
+}
+
+/* A row of nomes_pendentes: the code's name as the snapshot sees it. */
+static void
+sobrepor_nome(char *codigo, char *nome, void *arg)
+{
+	HTAB     *nomes = (HTAB *) arg;
+	bool      achou;
+	ParTexto *par;
+
+	if (nome == NULL)
+	{
+		hash_search(nomes, &codigo, HASH_REMOVE, NULL);
+		return;
+	}
+	par = hash_search(nomes, &codigo, HASH_ENTER, &achou);
+	par->chave = codigo;
+	par->valor = nome_com_anexo(0, nome);
 }
 
 /* Comparison of codes in principal order (see estoque_cache.ordenar_codigos). */
@@ -507,7 +625,12 @@ membros_do_grupo(const char *produto, HTAB *membros, char **principal)
 
 	memset(&carga, 0, sizeof(carga));
 	carga.membros = membros;
-	varrer("grupo", "grupo_pkey", 1, CStringGetTextDatum(produto), visitar_grupo, &carga);
+	if (ha_linhas("aresta_delta"))
+		/* link changes pending: the group of produto over the links as seen */
+		consultar_pares("SELECT codigo, principal FROM estoque_cache.grupos_pendentes($1)",
+						list_make1((char *) produto), sobrepor_grupo, membros);
+	else
+		varrer("grupo", "grupo_pkey", 1, CStringGetTextDatum(produto), visitar_grupo, &carga);
 	par = hash_search(membros, &produto, HASH_FIND, NULL);
 	if (par == NULL)
 	{
@@ -516,8 +639,9 @@ membros_do_grupo(const char *produto, HTAB *membros, char **principal)
 	}
 	*principal = par->valor;
 	/* every member, the code itself included, points to the same principal */
-	varrer("grupo", "grupo_principal_idx", 2, CStringGetTextDatum(*principal), visitar_grupo,
-		   &carga);
+	if (hash_get_num_entries(membros) == 1)
+		varrer("grupo", "grupo_principal_idx", 2, CStringGetTextDatum(*principal), visitar_grupo,
+			   &carga);
 	hash_seq_init(&st, membros);
 	while ((par = hash_seq_search(&st)) != NULL)
 		lista = lappend(lista, par->chave);
@@ -569,6 +693,9 @@ carregar_grupos(Carga *carga_saida, const char *produto, int dias, Config *cfg, 
 			varrer("delta", "delta_codigo_idx", 1, c, visitar_figura, &carga);
 			varrer("nome", "nome_pkey", 1, c, visitar_nome, &carga);
 		}
+		if (ha_linhas("nome_delta"))
+			consultar_pares("SELECT codigo, nome FROM estoque_cache.nomes_pendentes($1)", codigos,
+							sobrepor_nome, carga.nomes);
 	}
 	else
 	{
@@ -577,10 +704,16 @@ carregar_grupos(Carga *carga_saida, const char *produto, int dias, Config *cfg, 
 		HTAB           *listas = criar_hash("estoque_cache listas", sizeof(ParTexto), 1024);
 
 		varrer("grupo", NULL, 0, (Datum) 0, visitar_grupo, &carga);
+		if (ha_linhas("aresta_delta"))
+			consultar_pares("SELECT codigo, principal FROM estoque_cache.grupos_pendentes($1)", NIL,
+							sobrepor_grupo, carga.membros);
 		varrer("saldo", NULL, 0, (Datum) 0, visitar_figura, &carga);
 		if (com_delta)
 			varrer("delta", NULL, 0, (Datum) 0, visitar_figura, &carga);
 		varrer("nome", NULL, 0, (Datum) 0, visitar_nome, &carga);
+		if (ha_linhas("nome_delta"))
+			consultar_pares("SELECT codigo, nome FROM estoque_cache.nomes_pendentes($1)", NIL,
+							sobrepor_nome, carga.nomes);
 
 		/* members of each group of two or more, in principal order */
 		hash_seq_init(&st, carga.membros);

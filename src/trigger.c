@@ -15,9 +15,9 @@
  * committed work plus their own transaction's, and nothing else.
  *
  * estoque_cache.trg_codigos() is attached to link tables and product
- * catalogues.  It collects the codes a statement touched and has
- * estoque_cache.sincronizar_codigos() recompute those codes' links, groups
- * or names (these tables change rarely; their writers may serialise).
+ * catalogues.  It appends the statement's net link (or name) changes to
+ * estoque_cache.aresta_delta (or nome_delta) the same way: readers combine
+ * them with the folded links and names, the folder regroups later.
  *
  * The application's code (filter, casts) runs as the table's owner and the
  * cache's tables are written as the cache owner: see seguranca.c.
@@ -477,67 +477,188 @@ estoque_cache_trg_fonte(PG_FUNCTION_ARGS)
 	return PointerGetDatum(NULL);
 }
 
-/* Add the code in column attnum of a slot, if not null, to a list. */
-static List *
-codigo_do_slot(List *codigos, TupleTableSlot *slot, AttrNumber attnum, Conversao *conv)
+/* A link (a, b) or a name (code, name) counted within a statement. */
+typedef struct ChavePar
 {
-	bool  nulo;
-	Datum v;
+	char *x; /* NUL-terminated copies */
+	char *y;
+} ChavePar;
 
-	if (slot == NULL || attnum == 0)
-		return codigos;
-	v = slot_getattr(slot, attnum, &nulo);
-	if (nulo)
-		return codigos;
-	return lappend(codigos, DatumGetPointer(datumCopy(conversao_aplicar(conv, v), false, -1)));
+typedef struct Par
+{
+	ChavePar chave; /* hash key */
+	int32    n;
+} Par;
+
+static uint32
+par_hash(const void *key, Size keysize)
+{
+	const ChavePar *k = (const ChavePar *) key;
+
+	return hash_combine(string_hash(k->x, 0), string_hash(k->y, 0));
 }
 
-/* Add the non-null codes of column attnum of a transition table to a list. */
-static List *
-coletar_codigos(List *codigos, Tuplestorestate *ts, Relation rel, AttrNumber attnum,
-				Conversao *conv)
+static int
+par_comparar(const void *key1, const void *key2, Size keysize)
+{
+	const ChavePar *a = (const ChavePar *) key1;
+	const ChavePar *b = (const ChavePar *) key2;
+
+	return strcmp(a->x, b->x) != 0 || strcmp(a->y, b->y) != 0;
+}
+
+/* A converted code or name as a C string (text holds no NUL). */
+static char *
+texto_de(Conversao *conv, Datum valor)
+{
+	return text_to_cstring(DatumGetTextPP(conversao_aplicar(conv, valor)));
+}
+
+/*
+ * Count sinal for the link (codes in byte order, as estoque_cache.aresta
+ * keeps them) or the (code, name) of one row, when it counts: both columns
+ * non-null and the filter, if any, true.
+ */
+static void
+contar_linha(TupleTableSlot *slot, Anexo *anexo, int sinal, HTAB *pares, ExprState *filtro,
+			 ExprContext *econtext, MemoryContext mcxt)
+{
+	bool          e_link = anexo->fonte == FONTE_UNIFICACAO;
+	AttrNumber    att_y = e_link ? anexo->att_destino : anexo->att_nome;
+	Conversao    *conv_y = e_link ? &anexo->conv_destino : &anexo->conv_nome;
+	bool          nulo_x, nulo_y;
+	Datum         x = slot_getattr(slot, anexo->att_produto, &nulo_x);
+	Datum         y = slot_getattr(slot, att_y, &nulo_y);
+	ChavePar      chave;
+	Par          *par;
+	bool          achou;
+	MemoryContext antigo;
+
+	if (nulo_x || nulo_y)
+		return;
+	if (filtro != NULL)
+	{
+		bool  nulo;
+		Datum ok;
+
+		econtext->ecxt_scantuple = slot;
+		ok = ExecEvalExprSwitchContext(filtro, econtext, &nulo);
+		ResetExprContext(econtext);
+		if (nulo || !DatumGetBool(ok))
+			return;
+	}
+	antigo = MemoryContextSwitchTo(mcxt);
+	chave.x = texto_de(&anexo->conv_produto, x);
+	chave.y = texto_de(conv_y, y);
+	if (e_link && strcmp(chave.x, chave.y) > 0)
+	{
+		char *t = chave.x;
+
+		chave.x = chave.y;
+		chave.y = t;
+	}
+	par = hash_search(pares, &chave, HASH_ENTER, &achou);
+	if (!achou)
+		par->n = 0;
+	par->n += sinal;
+	MemoryContextSwitchTo(antigo);
+}
+
+/* contar_linha for every row of a transition table, read with a pointer of our own. */
+static void
+contar_pares(Tuplestorestate *ts, Relation rel, Anexo *anexo, int sinal, HTAB *pares,
+			 ExprState *filtro, ExprContext *econtext, MemoryContext mcxt)
 {
 	TupleTableSlot *slot;
 	int             ptr;
 
-	if (ts == NULL || attnum == 0)
-		return codigos;
+	if (ts == NULL)
+		return;
 	slot = MakeSingleTupleTableSlot(RelationGetDescr(rel), &TTSOpsMinimalTuple);
 	ptr = tuplestore_alloc_read_pointer(ts, 0);
 	tuplestore_select_read_pointer(ts, ptr);
 	tuplestore_rescan(ts);
 	while (tuplestore_gettupleslot(ts, true, false, slot))
-	{
-		bool  nulo;
-		Datum v = slot_getattr(slot, attnum, &nulo);
-
-		if (!nulo)
-			/* copied: the slot's values do not outlive the next read */
-			codigos =
-				lappend(codigos, DatumGetPointer(datumCopy(conversao_aplicar(conv, v), false, -1)));
-	}
+		contar_linha(slot, anexo, sinal, pares, filtro, econtext, mcxt);
 	ExecDropSingleTupleTableSlot(slot);
-	return codigos;
+}
+
+/*
+ * Append a statement's net link or name changes (estoque_cache.anotar_arestas
+ * or anotar_nomes); the caller runs as the cache owner.
+ */
+static void
+anotar_pares(Anexo *anexo, HTAB *pares)
+{
+	long            total = hash_get_num_entries(pares);
+	Datum          *xs = palloc(sizeof(Datum) * (total + 1));
+	Datum          *ys = palloc(sizeof(Datum) * (total + 1));
+	Datum          *ns = palloc(sizeof(Datum) * (total + 1));
+	int             k = 0;
+	HASH_SEQ_STATUS st;
+	Par            *par;
+	Oid             tipos[4] = {INT4OID, TEXTARRAYOID, TEXTARRAYOID, INT4ARRAYOID};
+	Datum           valores[4];
+	int             ret;
+
+	hash_seq_init(&st, pares);
+	while ((par = hash_seq_search(&st)) != NULL)
+	{
+		if (par->n == 0)
+			continue;
+		xs[k] = CStringGetTextDatum(par->chave.x);
+		ys[k] = CStringGetTextDatum(par->chave.y);
+		ns[k] = Int32GetDatum(par->n);
+		k++;
+	}
+	if (k == 0)
+		return;
+	valores[0] = Int32GetDatum(anexo->anexo_id);
+	valores[1] = PointerGetDatum(construct_array(xs, k, TEXTOID, -1, false, TYPALIGN_INT));
+	valores[2] = PointerGetDatum(construct_array(ys, k, TEXTOID, -1, false, TYPALIGN_INT));
+	valores[3] = PointerGetDatum(construct_array(ns, k, INT4OID, 4, true, TYPALIGN_INT));
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	ret = SPI_execute_with_args(anexo->fonte == FONTE_UNIFICACAO
+									? "SELECT estoque_cache.anotar_arestas($1, $2, $3, $4)"
+									: "SELECT estoque_cache.anotar_nomes($1, $2, $3, $4)",
+								4, tipos, valores, NULL, false, 0);
+	if (ret != SPI_OK_SELECT)
+		elog(ERROR, "estoque_cache: appending link or name changes failed: %s",
+			 SPI_result_code_string(ret));
+	SPI_finish();
 }
 
 /*
  * estoque_cache.trg_codigos(): AFTER INSERT/UPDATE/DELETE/TRUNCATE FOR EACH
- * STATEMENT on a link table or a catalogue (and BEFORE, to take the lock
- * that serialises their writers); argument: the attachment id.  As in
- * trg_fonte, the codes are converted as the table's owner and the cache is
- * worked on as the cache owner.
+ * STATEMENT on a link table or a catalogue.  Like trg_fonte it only
+ * appends: +1 for every link (or code and name) the statement's new rows
+ * make, -1 for every one its old rows made, netted per statement, into
+ * estoque_cache.aresta_delta (or nome_delta).  Readers combine them with the
+ * folded links and names in their own snapshot; the folder regroups later.
+ * No shared row is updated, so writers of links and names never wait for
+ * each other, nor deadlock with anyone, because of the cache.  The filter
+ * and the columns' conversions run as the table's owner, the cache is
+ * written as the cache owner.  Tables attached by an earlier version may
+ * still have a BEFORE trigger with this function: it does nothing.
  */
 Datum
 estoque_cache_trg_codigos(PG_FUNCTION_ARGS)
 {
-	TriggerData *trigdata = checar_chamada(fcinfo, "estoque_cache.trg_codigos");
-	Relation     rel = trigdata->tg_relation;
-	Anexo       *anexo;
-	List        *codigos = NIL;
-	Datum       *elementos;
-	ListCell    *lc;
-	int          i = 0;
-	Identidade   salva;
+	TriggerData  *trigdata = checar_chamada(fcinfo, "estoque_cache.trg_codigos");
+	Relation      rel = trigdata->tg_relation;
+	Anexo        *anexo;
+	Identidade    salva;
+	MemoryContext mcxt;
+	MemoryContext antigo;
+	HASHCTL       ctl;
+	HTAB         *pares;
+	EState       *estate = NULL;
+	ExprState    *filtro = NULL;
+	ExprContext  *econtext = NULL;
+
+	if (TRIGGER_FIRED_BEFORE(trigdata->tg_event))
+		return PointerGetDatum(NULL);
 
 	ec_como_dono_do_cache(&salva);
 	anexo = anexo_obter(rel);
@@ -549,63 +670,58 @@ estoque_cache_trg_codigos(PG_FUNCTION_ARGS)
 			 errmsg("estoque_cache.trg_codigos: attachment %d is a %s, not links or a catalogue",
 					anexo->anexo_id, fonte_nome(anexo->fonte))));
 
-	if (TRIGGER_FIRED_BEFORE(trigdata->tg_event))
+	if (TRIGGER_FIRED_BY_TRUNCATE(trigdata->tg_event))
 	{
-		/*
-		 * Take the lock that serialises link (or name) changes before the
-		 * statement locks any row of the table: taken in the AFTER trigger,
-		 * it would let two changers each hold a row the other needs.
-		 */
-		chamar_sincronizacao("SELECT estoque_cache.travar_codigos($1)", anexo->anexo_id, (Datum) 0,
+		chamar_sincronizacao("SELECT estoque_cache.truncar_codigos($1)", anexo->anexo_id, (Datum) 0,
 							 true);
 		ec_restaurar(&salva);
 		return PointerGetDatum(NULL);
 	}
-	if (TRIGGER_FIRED_BY_TRUNCATE(trigdata->tg_event))
-	{
-		chamar_sincronizacao("SELECT estoque_cache.sincronizar_codigos($1, $2)", anexo->anexo_id,
-							 (Datum) 0, true);
-		ec_restaurar(&salva);
-		return PointerGetDatum(NULL);
-	}
 	ec_restaurar(&salva);
+
+	mcxt = AllocSetContextCreate(CurrentMemoryContext, "estoque_cache trigger",
+								 ALLOCSET_DEFAULT_SIZES);
+	antigo = MemoryContextSwitchTo(mcxt);
+	ctl.keysize = sizeof(ChavePar);
+	ctl.entrysize = sizeof(Par);
+	ctl.hash = par_hash;
+	ctl.match = par_comparar;
+	ctl.hcxt = mcxt;
+	pares = hash_create("estoque_cache pares", 64, &ctl,
+						HASH_ELEM | HASH_FUNCTION | HASH_COMPARE | HASH_CONTEXT);
 
 	ec_como_dono_da_tabela(RelationGetRelid(rel), &salva);
+	if (anexo->filtro != NULL)
+	{
+		estate = CreateExecutorState();
+		filtro = ExecPrepareExpr(anexo->filtro, estate);
+		econtext = GetPerTupleExprContext(estate);
+	}
 	if (TRIGGER_FIRED_FOR_ROW(trigdata->tg_event))
 	{
-		/* the replica path: the row's codes, old and new */
-		TupleTableSlot *slots[2] = {
-			trigdata->tg_trigslot,
-			TRIGGER_FIRED_BY_UPDATE(trigdata->tg_event) ? trigdata->tg_newslot : NULL};
+		/* the replica path: the row's old version counts -1, its new one +1 */
+		TriggerEvent ev = trigdata->tg_event;
 
-		for (int k = 0; k < 2; k++)
-			if (slots[k] != NULL)
-			{
-				codigos =
-					codigo_do_slot(codigos, slots[k], anexo->att_produto, &anexo->conv_produto);
-				codigos =
-					codigo_do_slot(codigos, slots[k], anexo->att_destino, &anexo->conv_destino);
-			}
+		if (TRIGGER_FIRED_BY_INSERT(ev))
+			contar_linha(trigdata->tg_trigslot, anexo, +1, pares, filtro, econtext, mcxt);
+		else
+		{
+			contar_linha(trigdata->tg_trigslot, anexo, -1, pares, filtro, econtext, mcxt);
+			if (TRIGGER_FIRED_BY_UPDATE(ev))
+				contar_linha(trigdata->tg_newslot, anexo, +1, pares, filtro, econtext, mcxt);
+		}
 	}
-	codigos = coletar_codigos(codigos, trigdata->tg_oldtable, rel, anexo->att_produto,
-							  &anexo->conv_produto);
-	codigos = coletar_codigos(codigos, trigdata->tg_newtable, rel, anexo->att_produto,
-							  &anexo->conv_produto);
-	codigos = coletar_codigos(codigos, trigdata->tg_oldtable, rel, anexo->att_destino,
-							  &anexo->conv_destino);
-	codigos = coletar_codigos(codigos, trigdata->tg_newtable, rel, anexo->att_destino,
-							  &anexo->conv_destino);
+	contar_pares(trigdata->tg_oldtable, rel, anexo, -1, pares, filtro, econtext, mcxt);
+	contar_pares(trigdata->tg_newtable, rel, anexo, +1, pares, filtro, econtext, mcxt);
+	if (estate != NULL)
+		FreeExecutorState(estate);
 	ec_restaurar(&salva);
-	if (codigos == NIL)
-		return PointerGetDatum(NULL);
 
-	elementos = palloc(list_length(codigos) * sizeof(Datum));
-	foreach (lc, codigos)
-		elementos[i++] = PointerGetDatum(lfirst(lc));
 	ec_como_dono_do_cache(&salva);
-	chamar_sincronizacao(
-		"SELECT estoque_cache.sincronizar_codigos($1, $2)", anexo->anexo_id,
-		PointerGetDatum(construct_array(elementos, i, TEXTOID, -1, false, TYPALIGN_INT)), false);
+	anotar_pares(anexo, pares);
 	ec_restaurar(&salva);
+
+	MemoryContextSwitchTo(antigo);
+	MemoryContextDelete(mcxt);
 	return PointerGetDatum(NULL);
 }

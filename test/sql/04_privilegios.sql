@@ -181,7 +181,7 @@ SELECT * FROM tentar($$SELECT estoque_cache_configurar(estoque_minimo => 0)$$);
 SELECT * FROM tentar($$SELECT estoque_cache.fold(NULL, true)$$);
 SELECT * FROM tentar($$SELECT estoque_cache.truncar_anexo(1)$$);
 SELECT * FROM tentar($$SELECT estoque_cache.corrigir(NULL, false)$$);
-SELECT * FROM tentar($$SELECT estoque_cache.sincronizar_codigos(1, ARRAY['4104001'])$$);
+SELECT * FROM tentar($$SELECT estoque_cache.anotar_arestas(1, ARRAY['4104001'], ARRAY['4104002'], ARRAY[1])$$);
 -- nor attach the cache's trigger function to a table of its own to write
 -- deltas under another attachment's id
 CREATE TABLE t04_app.falsa (cod_produto varchar(50), qtd_movimentacao numeric, ativo boolean);
