@@ -10,7 +10,8 @@
 # compared with its own oracle at the end; then pgbench runs six clients of
 # random transactions over every source (inserts single and multi-row,
 # updates of quantity, code, date and filter columns, deletes, link and
-# catalogue changes, savepoints rolled back, whole transactions rolled back)
+# catalogue changes, transactions mixing links, names and movements in
+# opposite orders, savepoints rolled back, whole transactions rolled back)
 # as an application role without any privilege on the cache, while an
 # administrator folds now and then and rebuilds once in the middle, and
 # another compares the cache with the sources and refreshes single products
@@ -260,6 +261,7 @@ pgbench -n -U "$USUARIO_CARGA" -d "$DB" -c "$CLIENTES" -j 3 -T "$DURACAO" --fail
 	-f "$SCRIPTS/unificacao.sql@2" \
 	-f "$SCRIPTS/cadastro.sql@1" \
 	-f "$SCRIPTS/particionada.sql@2" \
+	-f "$SCRIPTS/vinculos.sql@2" \
 	>"$TMP/pgbench.log" 2>&1
 PGBENCH_RC=$?
 wait "$DOBRAR_PID"
