@@ -944,36 +944,6 @@ AS $$
 $$;
 
 /*
- * After TRUNCATE of a link table or a catalogue: cancel its whole
- * contribution (the table's ACCESS EXCLUSIVE lock keeps its writers out).
- */
-CREATE FUNCTION estoque_cache.truncar_codigos(p_anexo integer)
-    RETURNS void
-    LANGUAGE plpgsql
-    SET search_path = pg_catalog, pg_temp
-AS $$
-BEGIN
-    IF (SELECT fonte FROM estoque_cache.anexo WHERE anexo_id = p_anexo) = 'unificacao' THEN
-        INSERT INTO estoque_cache.aresta_delta (a, b, anexo_id, n)
-        SELECT c.a, c.b, p_anexo, -sum(c.n)::integer
-          FROM (SELECT a, b, n FROM estoque_cache.aresta WHERE anexo_id = p_anexo
-                UNION ALL
-                SELECT a, b, n FROM estoque_cache.aresta_delta WHERE anexo_id = p_anexo) c
-         GROUP BY c.a, c.b
-        HAVING sum(c.n) <> 0;
-    ELSE
-        INSERT INTO estoque_cache.nome_delta (codigo, anexo_id, nome, n)
-        SELECT c.codigo, p_anexo, c.nome, -sum(c.n)::integer
-          FROM (SELECT codigo, nome, n FROM estoque_cache.nome WHERE anexo_id = p_anexo
-                UNION ALL
-                SELECT codigo, nome, n FROM estoque_cache.nome_delta WHERE anexo_id = p_anexo) c
-         GROUP BY c.codigo, c.nome
-        HAVING sum(c.n) <> 0;
-    END IF;
-END;
-$$;
-
-/*
  * Move committed link and name changes into aresta and nome, and regroup
  * the codes whose links changed; the caller holds the folder's lock.
  * Returns how many changes were moved.

@@ -86,6 +86,48 @@ contribuicao_cancelar(int32 anexo_id)
 }
 
 /*
+ * After TRUNCATE of a link table (links true) or a catalogue: append the
+ * counts that cancel its whole contribution (what aresta and aresta_delta,
+ * or nome and nome_delta, hold for it, as every committed transaction left
+ * them).  The caller runs as the cache owner.
+ */
+void
+contribuicao_cancelar_codigos(int32 anexo_id, bool links)
+{
+	static SPIPlanPtr planos[2] = {NULL, NULL};
+
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	if (links)
+		executar_recente(&planos[0],
+						 "INSERT INTO estoque_cache.aresta_delta (a, b, anexo_id, n) "
+						 "SELECT c.a, c.b, $1, "
+						 "       (OPERATOR(pg_catalog.-) pg_catalog.sum(c.n))::pg_catalog.int4 "
+						 "  FROM (SELECT a, b, n FROM estoque_cache.aresta "
+						 "         WHERE anexo_id OPERATOR(pg_catalog.=) $1 "
+						 "        UNION ALL "
+						 "        SELECT a, b, n FROM estoque_cache.aresta_delta "
+						 "         WHERE anexo_id OPERATOR(pg_catalog.=) $1) c "
+						 " GROUP BY c.a, c.b "
+						 "HAVING pg_catalog.sum(c.n) OPERATOR(pg_catalog.<>) 0",
+						 anexo_id);
+	else
+		executar_recente(&planos[1],
+						 "INSERT INTO estoque_cache.nome_delta (codigo, anexo_id, nome, n) "
+						 "SELECT c.codigo, $1, c.nome, "
+						 "       (OPERATOR(pg_catalog.-) pg_catalog.sum(c.n))::pg_catalog.int4 "
+						 "  FROM (SELECT codigo, nome, n FROM estoque_cache.nome "
+						 "         WHERE anexo_id OPERATOR(pg_catalog.=) $1 "
+						 "        UNION ALL "
+						 "        SELECT codigo, nome, n FROM estoque_cache.nome_delta "
+						 "         WHERE anexo_id OPERATOR(pg_catalog.=) $1) c "
+						 " GROUP BY c.codigo, c.nome "
+						 "HAVING pg_catalog.sum(c.n) OPERATOR(pg_catalog.<>) 0",
+						 anexo_id);
+	SPI_finish();
+}
+
+/*
  * estoque_cache.apagar_contribuicao(anexo_id integer) returns bigint
  *
  * Delete the folded figures, deltas and names the cache holds for an

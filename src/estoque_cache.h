@@ -124,6 +124,7 @@ extern Datum  conversao_aplicar(Conversao *conv, Datum valor);
 
 /* contribuicao.c */
 extern void contribuicao_cancelar(int32 anexo_id);
+extern void contribuicao_cancelar_codigos(int32 anexo_id, bool links);
 
 /* soma.c */
 extern void  soma_iniciar(Soma *s);

@@ -36,6 +36,8 @@
 #include "executor/executor.h"
 #include "executor/spi.h"
 #include "executor/tuptable.h"
+#include "parser/parse_func.h"
+#include "nodes/value.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/datum.h"
@@ -584,6 +586,19 @@ contar_pares(Tuplestorestate *ts, Relation rel, Anexo *anexo, int sinal, HTAB *p
 }
 
 /*
+ * Whether the installed objects append link and name changes (1.1 on): a
+ * database still at 1.0 runs the new library until ALTER EXTENSION UPDATE.
+ */
+static bool
+anotacao_instalada(void)
+{
+	Oid tipos[4] = {INT4OID, TEXTARRAYOID, TEXTARRAYOID, INT4ARRAYOID};
+
+	return OidIsValid(LookupFuncName(
+		list_make2(makeString(EC_SCHEMA), makeString("anotar_arestas")), 4, tipos, true));
+}
+
+/*
  * Append a statement's net link or name changes (estoque_cache.anotar_arestas
  * or anotar_nomes); the caller runs as the cache owner.
  */
@@ -613,6 +628,22 @@ anotar_pares(Anexo *anexo, HTAB *pares)
 	}
 	if (k == 0)
 		return;
+	if (!anotacao_instalada())
+	{
+		/* 1.0's objects: recompute the touched codes as 1.0 did */
+		Datum *codigos = palloc(sizeof(Datum) * 2 * k);
+
+		for (int i = 0; i < k; i++)
+		{
+			codigos[2 * i] = xs[i];
+			codigos[2 * i + 1] = anexo->fonte == FONTE_UNIFICACAO ? ys[i] : xs[i];
+		}
+		chamar_sincronizacao(
+			"SELECT estoque_cache.sincronizar_codigos($1, $2)", anexo->anexo_id,
+			PointerGetDatum(construct_array(codigos, 2 * k, TEXTOID, -1, false, TYPALIGN_INT)),
+			false);
+		return;
+	}
 	valores[0] = Int32GetDatum(anexo->anexo_id);
 	valores[1] = PointerGetDatum(construct_array(xs, k, TEXTOID, -1, false, TYPALIGN_INT));
 	valores[2] = PointerGetDatum(construct_array(ys, k, TEXTOID, -1, false, TYPALIGN_INT));
@@ -658,7 +689,20 @@ estoque_cache_trg_codigos(PG_FUNCTION_ARGS)
 	ExprContext  *econtext = NULL;
 
 	if (TRIGGER_FIRED_BEFORE(trigdata->tg_event))
+	{
+		/*
+		 * Only tables attached under 1.0 have this BEFORE trigger; while the
+		 * installed objects are still 1.0's, it takes 1.0's lock.
+		 */
+		if (!anotacao_instalada())
+		{
+			ec_como_dono_do_cache(&salva);
+			chamar_sincronizacao("SELECT estoque_cache.travar_codigos($1)",
+								 anexo_obter(rel)->anexo_id, (Datum) 0, true);
+			ec_restaurar(&salva);
+		}
 		return PointerGetDatum(NULL);
+	}
 
 	ec_como_dono_do_cache(&salva);
 	anexo = anexo_obter(rel);
@@ -672,8 +716,12 @@ estoque_cache_trg_codigos(PG_FUNCTION_ARGS)
 
 	if (TRIGGER_FIRED_BY_TRUNCATE(trigdata->tg_event))
 	{
-		chamar_sincronizacao("SELECT estoque_cache.truncar_codigos($1)", anexo->anexo_id, (Datum) 0,
-							 true);
+		if (!anotacao_instalada())
+			/* installed objects still of 1.0, before ALTER EXTENSION UPDATE */
+			chamar_sincronizacao("SELECT estoque_cache.sincronizar_codigos($1, $2)",
+								 anexo->anexo_id, (Datum) 0, true);
+		else
+			contribuicao_cancelar_codigos(anexo->anexo_id, anexo->fonte == FONTE_UNIFICACAO);
 		ec_restaurar(&salva);
 		return PointerGetDatum(NULL);
 	}
