@@ -1715,9 +1715,9 @@ $$;
 /*
  * Move committed link and name changes into aresta and nome, and regroup
  * the codes whose links changed; the caller holds the folder's lock.
- * Returns how many changes were moved.
+ * Returns how many changes were moved and how many rows of grupo changed.
  */
-CREATE OR REPLACE FUNCTION estoque_cache.fold_codigos() RETURNS bigint
+CREATE OR REPLACE FUNCTION estoque_cache.fold_codigos(OUT movidas bigint, OUT reagrupados bigint)
     LANGUAGE plpgsql
     SET search_path = pg_catalog, pg_temp
 AS $$
@@ -1726,6 +1726,7 @@ DECLARE
     k1 bigint;
     k2 bigint;
 BEGIN
+    reagrupados := 0;
     WITH movidas AS (
         DELETE FROM estoque_cache.aresta_delta d RETURNING d.a, d.b, d.anexo_id, d.n
     ), somas AS (
@@ -1756,12 +1757,12 @@ BEGIN
     DELETE FROM estoque_cache.nome WHERE n = 0;
 
     IF cardinality(tocados) > 0 THEN
-        PERFORM estoque_cache.reagrupar(tocados);
+        reagrupados := estoque_cache.reagrupar(tocados);
     END IF;
     IF k1 + k2 > 0 THEN
         PERFORM estoque_cache.travar_unificacao();
     END IF;
-    RETURN k1 + k2;
+    movidas := k1 + k2;
 END;
 $$;
 
@@ -2152,6 +2153,9 @@ DECLARE
     g bigint;
 BEGIN
     PERFORM estoque_cache.travar_reparo();
+    -- the folder is held off; what is pending is folded first (not a fix)
+    PERFORM pg_advisory_xact_lock(4532, 0);
+    PERFORM estoque_cache.fold_codigos();
     SELECT count(*) + 2 INTO total FROM estoque_cache.anexo;
     FOR anx IN SELECT * FROM estoque_cache.anexo WHERE fonte = 'unificacao' ORDER BY anexo_id LOOP
         k := k + 1;
@@ -2164,8 +2168,9 @@ BEGIN
     IF progresso THEN
         RAISE NOTICE 'progresso %/%: groups', k, total;
     END IF;
-    -- groups drifted from the folded links (the corrections above fold later)
-    PERFORM pg_advisory_xact_lock(4532, 0);
+    -- the corrections folded at once, with the groups they change, and groups
+    -- that drifted from the folded links recomputed
+    linhas := linhas + (estoque_cache.fold_codigos()).reagrupados;
     IF codigos IS NOT NULL THEN
         SELECT array_agg(x.a) || array_agg(x.b) INTO tocados
           FROM estoque_cache.aresta x WHERE x.a = ANY (codigos) OR x.b = ANY (codigos);
@@ -2477,7 +2482,7 @@ REVOKE ALL ON FUNCTION estoque_cache.arestas_da_tabela(integer, text[]),
     estoque_cache.nomes_pendentes(text[]),
     estoque_cache.anotar_arestas(integer, text[], text[], integer[]),
     estoque_cache.anotar_nomes(integer, text[], text[], integer[]),
-    estoque_cache.fold_codigos(),
+    estoque_cache.fold_codigos(OUT bigint, OUT bigint),
     estoque_cache.travar_reparo()
 FROM PUBLIC;
 

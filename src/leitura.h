@@ -63,7 +63,8 @@ typedef struct Carga
 	HTAB   *membros; /* codigo -> principal, codes in groups of 2+ */
 	Config *cfg;
 	int     dias;
-	HTAB   *nomes; /* codigo -> name (behind the anexo_id it came from) */
+	HTAB   *nomes;          /* codigo -> name (behind the anexo_id it came from) */
+	bool    nomes_contados; /* estoque_cache.nome has counts (1.1 on) */
 } Carga;
 
 typedef void (*VisitaTupla)(Datum *valores, bool *nulos, void *arg);

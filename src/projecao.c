@@ -388,7 +388,8 @@ visitar_nome(Datum *valores, bool *nulos, void *arg)
 	bool      achou;
 	ParTexto *par;
 
-	if (DatumGetInt32(valores[3]) <= 0)
+	/* 1.0's table (a database not updated yet) has no counts */
+	if (carga->nomes_contados && DatumGetInt32(valores[3]) <= 0)
 		return;
 	nome = TextDatumGetCString(valores[2]);
 	par = hash_search(carga->nomes, &codigo, HASH_ENTER, &achou);
@@ -399,13 +400,24 @@ visitar_nome(Datum *valores, bool *nulos, void *arg)
 		par->valor = nome_com_anexo(anexo, nome);
 }
 
-/* Whether the active snapshot sees any row of an internal table. */
+/*
+ * Whether the active snapshot sees any row of an internal table; false when
+ * the table does not exist (installed objects still of 1.0, which has no
+ * pending link or name changes).
+ */
 static bool
 ha_linhas(const char *tabela)
 {
-	Relation      rel = table_open(ec_relid(tabela), AccessShareLock);
-	TableScanDesc scan = table_beginscan(rel, GetActiveSnapshot(), 0, NULL);
-	bool          ha = heap_getnext(scan, ForwardScanDirection) != NULL;
+	Oid           relid = get_relname_relid(tabela, ec_schema_oid());
+	Relation      rel;
+	TableScanDesc scan;
+	bool          ha;
+
+	if (!OidIsValid(relid))
+		return false;
+	rel = table_open(relid, AccessShareLock);
+	scan = table_beginscan(rel, GetActiveSnapshot(), 0, NULL);
+	ha = heap_getnext(scan, ForwardScanDirection) != NULL;
 
 	table_endscan(scan);
 	table_close(rel, AccessShareLock);
@@ -670,6 +682,7 @@ carregar_grupos(Carga *carga_saida, const char *produto, int dias, Config *cfg, 
 	carga.nomes = criar_hash("estoque_cache nomes", sizeof(ParTexto), produto ? 8 : 4096);
 	carga.cfg = cfg;
 	carga.dias = dias;
+	carga.nomes_contados = OidIsValid(get_relname_relid("nome_delta", ec_schema_oid()));
 	Assert(com_delta || produto == NULL);
 
 	if (produto != NULL)
