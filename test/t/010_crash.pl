@@ -310,10 +310,11 @@ my $log_offset = ec_log_offset($node);
 	my $writers = start_writers();
 	wait_writers_progress(30, $what);
 
-	# Stop the rebuild before its last quantity source: a session holds an
-	# exclusive lock on programacao_producao (attached last of the five), so
-	# the rebuild waits there after correcting the others.  The writers that
-	# reach that table wait too, with their transactions open.
+	# Stop the rebuild: a session holds an exclusive lock on
+	# programacao_producao, so the rebuild, which locks every attached table
+	# before it reads any (all at once or none), waits for that one holding
+	# none of the others.  The writers that reach that table wait too, with
+	# their transactions open.
 	my $holder = $node->background_psql($db);
 	$holder->query_safe("BEGIN; LOCK TABLE programacao_producao IN ACCESS EXCLUSIVE MODE;");
 
@@ -324,13 +325,13 @@ my $log_offset = ec_log_offset($node);
 		                   AND wait_event_type = 'Lock' AND wait_event = 'relation'
 		                   AND pid <> pg_backend_pid())},
 		120, $rebuild);
-	ok($pinned, "$what: the rebuild is stopped before its last source");
+	ok($pinned, "$what: the rebuild is stopped waiting for the locked source");
 
 	crash_and_check($what, $writers, $rebuild);
-	# Its correction of the drift had been written (uncommitted): the
-	# rebuild's notices say it got past movimentacao.
-	like(${ $rebuild->[2] }, qr/progresso \d+\/\d+: movimentacao/,
-		"$what: the rebuild had processed movimentacao before the crash");
+	# It had corrected nothing yet: it waits for the locked table before
+	# reading any source, holding none of them.
+	unlike(${ $rebuild->[2] }, qr/progresso \d+\/\d+: movimentacao/,
+		"$what: the rebuild had not started correcting before the crash");
 	eval { $holder->quit; };
 
 	is(ec_verify_rows($node, $db), $drift,
