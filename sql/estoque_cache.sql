@@ -638,7 +638,7 @@ $$;
  */
 CREATE FUNCTION estoque_cache.arestas_da_tabela(p_anexo integer, codigos text[])
     RETURNS TABLE (a text, b text, n bigint)
-    LANGUAGE plpgsql
+    LANGUAGE plpgsql STABLE     -- in its caller's snapshot (corrigir_arestas)
     SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
@@ -830,6 +830,7 @@ CREATE FUNCTION estoque_cache.grupos_pendentes(codigos text[])
     RETURNS TABLE (codigo text, principal text)
     LANGUAGE sql STABLE
     SET search_path = pg_catalog, pg_temp
+    SET jit = off   -- small queries whose JIT compilation would cost 0.5 s
 AS $$
     WITH RECURSIVE pendentes AS MATERIALIZED (
         SELECT d.a, d.b, sum(d.n) AS n FROM estoque_cache.aresta_delta d GROUP BY 1, 2
@@ -879,6 +880,7 @@ CREATE FUNCTION estoque_cache.grupos_vistos()
     RETURNS TABLE (codigo text, principal text)
     LANGUAGE sql STABLE
     SET search_path = pg_catalog, pg_temp
+    SET jit = off   -- small queries whose JIT compilation would cost 0.5 s
 AS $$
     WITH pendentes AS MATERIALIZED (
         SELECT p.codigo COLLATE "C" AS codigo, p.principal COLLATE "C" AS principal
@@ -899,6 +901,7 @@ CREATE FUNCTION estoque_cache.nomes_pendentes(codigos text[])
     RETURNS TABLE (codigo text, nome text)
     LANGUAGE sql STABLE
     SET search_path = pg_catalog, pg_temp
+    SET jit = off   -- small queries whose JIT compilation would cost 0.5 s
 AS $$
     WITH tocados AS MATERIALIZED (
         SELECT DISTINCT d.codigo FROM estoque_cache.nome_delta d
@@ -1433,9 +1436,10 @@ BEGIN
     IF progresso THEN
         RAISE NOTICE 'progresso %/%: groups', k, total;
     END IF;
-    -- the corrections folded at once, with the groups they change, and groups
+    -- the corrections folded at once (their regrouping is the fold's, not
+    -- counted: other writers' committed changes fold with them), and groups
     -- that drifted from the folded links recomputed
-    linhas := linhas + (estoque_cache.fold_codigos()).reagrupados;
+    PERFORM estoque_cache.fold_codigos();
     IF codigos IS NOT NULL THEN
         SELECT array_agg(x.a) || array_agg(x.b) INTO tocados
           FROM estoque_cache.aresta x WHERE x.a = ANY (codigos) OR x.b = ANY (codigos);

@@ -261,7 +261,7 @@ pgbench -n -U "$USUARIO_CARGA" -d "$DB" -c "$CLIENTES" -j 3 -T "$DURACAO" --fail
 	-f "$SCRIPTS/unificacao.sql@2" \
 	-f "$SCRIPTS/cadastro.sql@1" \
 	-f "$SCRIPTS/particionada.sql@2" \
-	-f "$SCRIPTS/vinculos.sql@2" \
+	-f "$SCRIPTS/vinculos.sql@1" \
 	>"$TMP/pgbench.log" 2>&1
 PGBENCH_RC=$?
 wait "$DOBRAR_PID"
