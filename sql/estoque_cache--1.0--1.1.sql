@@ -2031,7 +2031,8 @@ BEGIN
     END LOOP;
     UPDATE estoque_cache.anexo x
        SET assinatura = estoque_cache.assinatura(x),
-           gatilhos_ativos = estoque_cache.gatilhos_ativos(x)
+           gatilhos_ativos = estoque_cache.gatilhos_ativos(x),
+           dono = (SELECT pg_get_userbyid(c.relowner) FROM pg_class c WHERE c.oid = x.tabela)
      WHERE x.anexo_id = p_anexo;
 END;
 $$;
