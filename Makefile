@@ -10,7 +10,7 @@ OBJS = \
 	src/trigger.o \
 	src/filtro.o \
 	src/projecao.o \
-	src/lista.o \
+	src/resumo.o \
 	src/seguranca.o \
 	src/soma.o \
 	src/worker.o

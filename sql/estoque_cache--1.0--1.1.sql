@@ -48,7 +48,6 @@ DECLARE
     n bigint;
 BEGIN
     SELECT * INTO STRICT anx FROM estoque_cache.anexo WHERE anexo_id = p_anexo;
-    PERFORM estoque_cache.travar_anexo(p_anexo);
     -- the source side, read as the table's owner (see ler_como_dono); locked
     -- before the statement's snapshot is taken, as reading it directly would, so
     -- that no TRUNCATE commits between that snapshot and the read
@@ -265,6 +264,9 @@ BEGIN
         ), fontes(codigo, fonte, data, q) AS (
             SELECT NULL::text COLLATE "C", NULL::smallint, NULL::date, NULL::numeric
              WHERE false %2$s
+        ), grupos AS MATERIALIZED (
+            SELECT g.codigo COLLATE "C" AS codigo, g.principal COLLATE "C" AS principal
+              FROM estoque_cache.grupos_vistos() g
         ), cache(codigo, fonte, data, q) AS (
             SELECT codigo, fonte, data, quantidade FROM estoque_cache.saldo
             UNION ALL
@@ -274,7 +276,7 @@ BEGIN
               FROM fontes f LEFT JOIN componentes k ON k.codigo = f.codigo
         ), por_cache AS (
             SELECT coalesce(g.principal, c.codigo) AS principal, c.fonte, c.data, c.q
-              FROM cache c LEFT JOIN estoque_cache.grupo g ON g.codigo = c.codigo
+              FROM cache c LEFT JOIN grupos g ON g.codigo = c.codigo
         ), campos_fonte AS (
             SELECT principal, (ARRAY['saldo_atual', 'qtd_carteira', 'qtd_pre_separacao',
                                      'qtd_separacao'])[fonte] AS campo, sum(q) AS q
@@ -306,10 +308,18 @@ BEGIN
             SELECT coalesce(g.codigo, k.codigo)::text, 'principal',
                    coalesce(g.principal, g.codigo, k.codigo)::text,
                    coalesce(k.principal, k.codigo, g.codigo)::text
-              FROM estoque_cache.grupo g
+              FROM grupos g
               FULL JOIN componentes k ON k.codigo = g.codigo
              WHERE coalesce(g.principal, g.codigo, k.codigo)
                    IS DISTINCT FROM coalesce(k.principal, k.codigo, g.codigo)
+            UNION ALL
+            -- the view's stored rows against the folded tables they come
+            -- from (a row stored for another day is recomputed when read)
+            SELECT coalesce(x.cod_produto, r.cod_produto), 'linha guardada', r::text, x::text
+              FROM estoque_cache.linhas_dobradas(NULL) x
+              FULL JOIN estoque_cache.resumo r ON r.cod_produto = x.cod_produto
+             WHERE r.cod_produto IS NULL OR x.cod_produto IS NULL
+                OR (r.chave = x.chave AND r IS DISTINCT FROM x)
         )
         SELECT d.cod_produto, d.campo, d.no_cache, d.nas_fontes FROM diferencas d
          WHERE $1 IS NULL OR d.cod_produto = ANY ($1)
@@ -550,7 +560,7 @@ BEGIN
         'versao', (SELECT extversion FROM pg_extension WHERE extname = 'estoque_cache'),
         'grupos', c.grupos,
         'codigos', c.codigos,
-        'codigos_agrupados', (SELECT count(*) FROM estoque_cache.grupo),
+        'codigos_agrupados', (SELECT count(*) FROM estoque_cache.grupos_vistos()),
         'fontes', fontes,
         'alertas', alertas,
         'ultimo_rebuild', ultimo,
@@ -608,14 +618,19 @@ BEGIN
     PERFORM estoque_cache.versao_saldo();
     -- as every committed transaction left them, whatever the isolation level
     n := n + estoque_cache.apagar_contribuicao(p_anexo);
-    IF anx.fonte = 'unificacao' THEN
+    IF anx.fonte IN ('unificacao', 'produtos') THEN
         PERFORM estoque_cache.travar_unificacao();
+    END IF;
+    IF anx.fonte = 'unificacao' THEN
+        DELETE FROM estoque_cache.aresta_delta WHERE anexo_id = p_anexo;
+        GET DIAGNOSTICS k = ROW_COUNT; n := n + k;
         WITH removidas AS (
             DELETE FROM estoque_cache.aresta WHERE anexo_id = p_anexo RETURNING a, b)
         SELECT array_agg(r.a) || array_agg(r.b), count(*) INTO tocados, k FROM removidas r;
         n := n + k + estoque_cache.reagrupar(coalesce(tocados, '{}'));
     END IF;
     DELETE FROM estoque_cache.anexo WHERE anexo_id = p_anexo;
+    PERFORM estoque_cache.resumir(NULL);
     RETURN n;
 END;
 $$;
@@ -1726,6 +1741,7 @@ CREATE OR REPLACE FUNCTION estoque_cache.fold_codigos(OUT movidas bigint, OUT re
 AS $$
 DECLARE
     tocados text[];
+    nomeados text[];
     k1 bigint;
     k2 bigint;
 BEGIN
@@ -1756,7 +1772,8 @@ BEGIN
         SELECT s.codigo, s.anexo_id, s.nome, s.n FROM somas s WHERE s.n <> 0
         ON CONFLICT (codigo, anexo_id, nome) DO UPDATE SET n = x.n + excluded.n
     )
-    SELECT coalesce(sum(s.k), 0) INTO k2 FROM somas s;
+    SELECT coalesce(sum(s.k), 0), array_agg(DISTINCT s.codigo) FILTER (WHERE s.n <> 0)
+      INTO k2, nomeados FROM somas s;
     DELETE FROM estoque_cache.nome WHERE n = 0;
 
     IF cardinality(tocados) > 0 THEN
@@ -1764,6 +1781,7 @@ BEGIN
     END IF;
     IF k1 + k2 > 0 THEN
         PERFORM estoque_cache.travar_unificacao();
+        PERFORM estoque_cache.resumir(coalesce(tocados, '{}') || coalesce(nomeados, '{}'));
     END IF;
     movidas := k1 + k2;
 END;
@@ -1946,6 +1964,7 @@ CREATE OR REPLACE FUNCTION estoque_cache.fold(limite integer DEFAULT NULL, esper
 AS $$
 DECLARE
     movidas bigint;
+    tocados text[];
 BEGIN
     IF esperar THEN
         PERFORM pg_advisory_xact_lock(4532, 0);
@@ -1972,13 +1991,21 @@ BEGIN
            SET quantidade = s.quantidade + excluded.quantidade,
                atualizado_em = greatest(s.atualizado_em, excluded.atualizado_em)
     )
-    SELECT coalesce(sum(n), 0) INTO movidas FROM somas;
+    SELECT coalesce(sum(n), 0), array_agg(DISTINCT codigo) INTO movidas, tocados FROM somas;
 
     IF movidas > 0 THEN
         DELETE FROM estoque_cache.saldo WHERE quantidade = 0;
         PERFORM estoque_cache.versao_saldo();
     END IF;
     PERFORM estoque_cache.fold_codigos();
+    -- the stored rows follow, in this transaction: for another day or other
+    -- settings all of them, else the groups of the codes moved
+    IF (SELECT c.chave FROM estoque_cache.resumo_chave c) IS DISTINCT FROM
+       estoque_cache.chave_atual() THEN
+        PERFORM estoque_cache.resumir(NULL);
+    ELSIF movidas > 0 THEN
+        PERFORM estoque_cache.resumir(tocados);
+    END IF;
     RETURN movidas;
 END;
 $$;
@@ -2132,6 +2159,7 @@ BEGIN
         n := n + k + estoque_cache.reagrupar(coalesce(tocados, '{}'));
     END IF;
     DELETE FROM estoque_cache.anexo WHERE anexo_id = p_anexo;
+    PERFORM estoque_cache.resumir(NULL);
     RETURN n;
 END;
 $$;
@@ -2185,6 +2213,8 @@ BEGIN
     IF g > 0 THEN
         PERFORM estoque_cache.travar_unificacao();
     END IF;
+    PERFORM estoque_cache.resumir(CASE WHEN codigos IS NULL THEN NULL
+                                       ELSE codigos || coalesce(tocados, '{}') END);
     linhas := linhas + g;
     FOR anx IN SELECT * FROM estoque_cache.anexo WHERE fonte <> 'unificacao' ORDER BY anexo_id LOOP
         k := k + 1;
@@ -2348,6 +2378,14 @@ BEGIN
               FULL JOIN componentes k ON k.codigo = g.codigo
              WHERE coalesce(g.principal, g.codigo, k.codigo)
                    IS DISTINCT FROM coalesce(k.principal, k.codigo, g.codigo)
+            UNION ALL
+            -- the view's stored rows against the folded tables they come
+            -- from (a row stored for another day is recomputed when read)
+            SELECT coalesce(x.cod_produto, r.cod_produto), 'linha guardada', r::text, x::text
+              FROM estoque_cache.linhas_dobradas(NULL) x
+              FULL JOIN estoque_cache.resumo r ON r.cod_produto = x.cod_produto
+             WHERE r.cod_produto IS NULL OR x.cod_produto IS NULL
+                OR (r.chave = x.chave AND r IS DISTINCT FROM x)
         )
         SELECT d.cod_produto, d.campo, d.no_cache, d.nas_fontes FROM diferencas d
          WHERE $1 IS NULL OR d.cod_produto = ANY ($1)
@@ -2490,6 +2528,221 @@ REVOKE ALL ON FUNCTION estoque_cache.arestas_da_tabela(integer, text[]),
     estoque_cache.fold_codigos(OUT bigint, OUT bigint),
     estoque_cache.travar_reparo()
 FROM PUBLIC;
+
+/* ------------------------------------------------------------------------
+ * The view reads stored rows (estoque_cache.resumo) like a table: a filter
+ * on cod_produto reaches an index; nothing is kept per backend.
+ * ------------------------------------------------------------------------ */
+DROP INDEX estoque_cache.delta_codigo_idx;
+-- in the database's collation, as the view's cod_produto: a lookup of a code
+-- that only pending deltas know reaches it by this index
+CREATE INDEX delta_codigo_idx ON estoque_cache.delta (codigo COLLATE "default");
+-- readers look through it once per snapshot, and by code (src/resumo.c)
+CREATE INDEX aresta_delta_a_idx ON estoque_cache.aresta_delta (a);
+CREATE INDEX aresta_delta_b_idx ON estoque_cache.aresta_delta (b);
+CREATE INDEX nome_delta_codigo_idx ON estoque_cache.nome_delta (codigo);
+
+/*
+ * The view's row of every group of the folded state (saldo, grupo, nome,
+ * nothing pending): groups with figures, and groups of two or more codes.
+ * visivel: it has something to show; chave: the D0 and settings it was
+ * computed for (estoque_cache.chave_atual()).  Written only by
+ * estoque_cache.resumir, in the transactions that write the folded tables,
+ * so that every snapshot sees it consistent with them.  The view reads it
+ * by its primary key and computes afresh only what pending changes touch
+ * in the reader's snapshot (src/resumo.c).
+ */
+CREATE TABLE estoque_cache.resumo (
+    cod_produto         text PRIMARY KEY,   -- the principal, in the view's collation
+    nome_produto        text,
+    codigos             text[] NOT NULL,
+    saldo_atual         numeric NOT NULL,
+    qtd_carteira        numeric NOT NULL,
+    qtd_pre_separacao   numeric NOT NULL,
+    qtd_separacao       numeric NOT NULL,
+    saldo_disponivel    numeric NOT NULL,
+    previsao_ruptura_7d numeric NOT NULL,
+    data_ruptura        date,
+    status_ruptura      text NOT NULL,
+    atualizado_em       timestamptz,
+    visivel             boolean NOT NULL,
+    chave               text NOT NULL
+);
+CREATE INDEX resumo_codigos_idx ON estoque_cache.resumo USING gin (codigos)
+    WITH (fastupdate = off);
+
+/* The chave of the last time every row of resumo was computed. */
+CREATE TABLE estoque_cache.resumo_chave (
+    id    boolean PRIMARY KEY DEFAULT true CHECK (id),
+    chave text NOT NULL
+);
+
+REVOKE ALL ON estoque_cache.resumo, estoque_cache.resumo_chave FROM PUBLIC;
+
+/* The read path of the view (src/resumo.c). */
+CREATE FUNCTION estoque_cache.chave_atual() RETURNS text
+    AS 'MODULE_PATHNAME', 'estoque_cache_chave_atual' LANGUAGE C STABLE;
+
+CREATE FUNCTION estoque_cache.intacto(principal text, codigos text[], chave text)
+    RETURNS boolean
+    AS 'MODULE_PATHNAME', 'estoque_cache_intacto' LANGUAGE C STABLE STRICT;
+
+/*
+ * Both return rows of estoque_cache.resumo (visivel always true), whose type
+ * the executor finds in the type cache on every execution of the view.
+ */
+CREATE FUNCTION estoque_cache.linha_atual(principal text, novo boolean)
+    RETURNS SETOF estoque_cache.resumo AS 'MODULE_PATHNAME', 'estoque_cache_linha_atual'
+    LANGUAGE C STABLE STRICT ROWS 1;
+
+CREATE FUNCTION estoque_cache.linhas_reagrupadas()
+    RETURNS SETOF estoque_cache.resumo AS 'MODULE_PATHNAME', 'estoque_cache_linhas_reagrupadas'
+    LANGUAGE C STABLE ROWS 1;
+
+/* Rows of estoque_cache.resumo from the folded state, for some groups or all. */
+CREATE FUNCTION estoque_cache.linhas_dobradas(principais text[])
+    RETURNS SETOF estoque_cache.resumo
+    AS 'MODULE_PATHNAME', 'estoque_cache_linhas_dobradas' LANGUAGE C STABLE CALLED ON NULL INPUT;
+
+/*
+ * Store again the rows of estoque_cache.resumo of the groups of `codigos`
+ * (as the folded tables now make them: the groups the codes were in and
+ * the groups they are in), or of every group when NULL.  Called in every
+ * transaction that writes saldo, grupo or nome, after those writes.
+ */
+CREATE FUNCTION estoque_cache.resumir(codigos text[]) RETURNS bigint
+    LANGUAGE plpgsql
+    SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    alvos text[];
+    n bigint;
+BEGIN
+    IF $1 IS NULL THEN
+        DELETE FROM estoque_cache.resumo;
+        INSERT INTO estoque_cache.resumo SELECT * FROM estoque_cache.linhas_dobradas(NULL);
+        GET DIAGNOSTICS n = ROW_COUNT;
+        INSERT INTO estoque_cache.resumo_chave AS c (id, chave)
+        VALUES (true, estoque_cache.chave_atual())
+        ON CONFLICT (id) DO UPDATE SET chave = excluded.chave;
+        RETURN n;
+    END IF;
+    WITH apagados AS (
+        DELETE FROM estoque_cache.resumo r
+         WHERE r.codigos && $1 OR r.cod_produto = ANY ($1)
+        RETURNING r.codigos
+    ), afetados AS (
+        SELECT u.c FROM unnest($1) AS u(c) WHERE u.c IS NOT NULL
+        UNION
+        SELECT u.c FROM apagados a, unnest(a.codigos) AS u(c)
+    )
+    SELECT array_agg(DISTINCT coalesce(g.principal, x.c)) INTO alvos
+      FROM afetados x LEFT JOIN estoque_cache.grupo g ON g.codigo = x.c COLLATE "C";
+    INSERT INTO estoque_cache.resumo SELECT * FROM estoque_cache.linhas_dobradas(alvos);
+    GET DIAGNOSTICS n = ROW_COUNT;
+    RETURN n;
+END;
+$$;
+
+/*
+ * Read like a table (src/resumo.c): the stored row of each group nothing
+ * pending touches; the groups pending work touches, computed in the
+ * reader's snapshot; codes only pending deltas know; groups pending links
+ * make.  A filter on cod_produto reaches the primary key of resumo and the
+ * index of delta.
+ */
+CREATE OR REPLACE VIEW @extschema@.estoque_cache_saldo AS
+    SELECT r.cod_produto, r.nome_produto, r.codigos, r.saldo_atual, r.qtd_carteira,
+           r.qtd_pre_separacao, r.qtd_separacao, r.saldo_disponivel, r.previsao_ruptura_7d,
+           r.data_ruptura, r.status_ruptura, r.atualizado_em
+      FROM estoque_cache.resumo r
+     WHERE r.visivel AND estoque_cache.intacto(r.cod_produto, r.codigos, r.chave)
+    UNION ALL
+    SELECT r.cod_produto, l.nome_produto, l.codigos, l.saldo_atual, l.qtd_carteira,
+           l.qtd_pre_separacao, l.qtd_separacao, l.saldo_disponivel, l.previsao_ruptura_7d,
+           l.data_ruptura, l.status_ruptura, l.atualizado_em
+      FROM estoque_cache.resumo r
+     CROSS JOIN LATERAL estoque_cache.linha_atual(r.cod_produto, false) l
+     WHERE NOT estoque_cache.intacto(r.cod_produto, r.codigos, r.chave)
+    UNION ALL
+    SELECT n.codigo, l.nome_produto, l.codigos, l.saldo_atual, l.qtd_carteira,
+           l.qtd_pre_separacao, l.qtd_separacao, l.saldo_disponivel, l.previsao_ruptura_7d,
+           l.data_ruptura, l.status_ruptura, l.atualizado_em
+      FROM (SELECT DISTINCT d.codigo COLLATE "default" AS codigo FROM estoque_cache.delta d) n
+     CROSS JOIN LATERAL estoque_cache.linha_atual(n.codigo, true) l
+    UNION ALL
+    SELECT x.cod_produto, x.nome_produto, x.codigos, x.saldo_atual, x.qtd_carteira,
+           x.qtd_pre_separacao, x.qtd_separacao, x.saldo_disponivel, x.previsao_ruptura_7d,
+           x.data_ruptura, x.status_ruptura, x.atualizado_em
+      FROM estoque_cache.linhas_reagrupadas() x;
+
+CREATE OR REPLACE FUNCTION @extschema@.estoque_cache_configurar(horizonte_dias integer DEFAULT NULL,
+    janela_critica_dias integer DEFAULT NULL, estoque_minimo numeric DEFAULT NULL,
+    fuso_horario text DEFAULT NULL)
+    RETURNS jsonb
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    inicio timestamptz := clock_timestamp();
+    atual record;
+    h integer;
+    j integer;
+    m numeric;
+    z text;
+BEGIN
+    SELECT * INTO atual FROM estoque_cache.config();
+    h := coalesce($1, atual.horizonte_dias);
+    j := coalesce($2, atual.janela_critica_dias);
+    m := coalesce($3, atual.estoque_minimo);
+    z := coalesce($4, atual.fuso_horario);
+    IF h < 1 OR h > 366 THEN
+        RAISE EXCEPTION USING ERRCODE = 'invalid_parameter_value',
+            MESSAGE = format('horizonte_dias must be between 1 and 366, not %s', h);
+    END IF;
+    IF j < 0 OR j >= h THEN
+        RAISE EXCEPTION USING ERRCODE = 'invalid_parameter_value',
+            MESSAGE = format('janela_critica_dias must be between 0 and horizonte_dias - 1 (%s), not %s', h - 1, j),
+            HINT = 'The critical window is part of the horizon: D0..D(janela).';
+    END IF;
+    IF m IS NULL OR m = 'NaN'::numeric OR m IN ('Infinity'::numeric, '-Infinity'::numeric) THEN
+        RAISE EXCEPTION USING ERRCODE = 'invalid_parameter_value',
+            MESSAGE = 'estoque_minimo must be a finite number';
+    END IF;
+    BEGIN
+        PERFORM now() AT TIME ZONE z;
+    EXCEPTION WHEN invalid_parameter_value OR feature_not_supported THEN
+        RAISE EXCEPTION USING ERRCODE = 'invalid_parameter_value',
+            MESSAGE = format('unknown time zone %L', z),
+            HINT = 'Use a name from pg_timezone_names, e.g. America/Sao_Paulo.';
+    END;
+    INSERT INTO estoque_cache.configuracao AS c
+           (id, horizonte_dias, janela_critica_dias, estoque_minimo, fuso_horario)
+    VALUES (true, h, j, m, z)
+    ON CONFLICT (id) DO UPDATE
+       SET horizonte_dias = excluded.horizonte_dias,
+           janela_critica_dias = excluded.janela_critica_dias,
+           estoque_minimo = excluded.estoque_minimo,
+           fuso_horario = excluded.fuso_horario;
+    PERFORM estoque_cache.resumir(NULL);
+    PERFORM estoque_cache.registrar('configurar', NULL, inicio, 1,
+        jsonb_build_object('horizonte_dias', h, 'janela_critica_dias', j,
+                           'estoque_minimo', m, 'fuso_horario', z));
+    RETURN (SELECT to_jsonb(c) - 'hoje' FROM estoque_cache.config() c);
+END;
+$$;
+
+REVOKE ALL ON FUNCTION estoque_cache.chave_atual(),
+    estoque_cache.linhas_dobradas(text[]),
+    estoque_cache.resumir(text[]),
+    estoque_cache.intacto(text, text[], text),
+    estoque_cache.linha_atual(text, boolean),
+    estoque_cache.linhas_reagrupadas()
+FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION estoque_cache.intacto(text, text[], text),
+    estoque_cache.linha_atual(text, boolean),
+    estoque_cache.linhas_reagrupadas()
+TO PUBLIC;
 
 -- link tables and catalogues lose the BEFORE trigger that serialised their
 -- writers; the names of every catalogue are counted again

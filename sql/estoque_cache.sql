@@ -15,6 +15,7 @@
  *   estoque_cache.grupo   code -> principal over aresta, for codes in a link
  *   estoque_cache.nome    folded product names from attached catalogues
  *   estoque_cache.nome_delta    append-only name changes
+ *   estoque_cache.resumo  each folded group's row of the view (src/resumo.c)
  */
 CREATE SCHEMA estoque_cache;
 COMMENT ON SCHEMA estoque_cache IS 'internal tables of the estoque_cache extension';
@@ -46,9 +47,10 @@ ALTER TABLE estoque_cache.anexo
  * Version rows, updated only by the folder, the repairs and detach (never
  * by the application's writers).  'unificacao': bumped by every
  * transaction that writes estoque_cache.aresta, grupo or nome.  'saldo':
- * bumped by every transaction that writes estoque_cache.saldo.  With the
- * anexo rows they let a reader tell, in its own snapshot, that saldo, grupo
- * and nome are as they were when it last read them (see src/lista.c).
+ * bumped by every transaction that writes estoque_cache.saldo.  Readers do
+ * not use them since the view reads estoque_cache.resumo (1.0 kept the list
+ * per backend and compared them); they remain a record, in each snapshot,
+ * of the transactions that changed the folded tables.
  */
 CREATE TABLE estoque_cache.trava (
     nome   text PRIMARY KEY,
@@ -92,7 +94,9 @@ CREATE TABLE estoque_cache.delta (
     quantidade    numeric NOT NULL,
     atualizado_em timestamptz NOT NULL DEFAULT pg_catalog.now()
 );
-CREATE INDEX delta_codigo_idx ON estoque_cache.delta (codigo);
+-- in the database's collation, as the view's cod_produto: a lookup of a code
+-- that only pending deltas know reaches it by this index
+CREATE INDEX delta_codigo_idx ON estoque_cache.delta (codigo COLLATE "default");
 /*
  * Emptied by every fold: vacuumed often, and never truncated, so that writers
  * find the pages they need already there instead of extending the table
@@ -128,6 +132,9 @@ CREATE TABLE estoque_cache.aresta_delta (
     anexo_id integer NOT NULL,
     n        integer NOT NULL
 );
+-- readers look through it once per snapshot, and by code (src/resumo.c)
+CREATE INDEX aresta_delta_a_idx ON estoque_cache.aresta_delta (a);
+CREATE INDEX aresta_delta_b_idx ON estoque_cache.aresta_delta (b);
 ALTER TABLE estoque_cache.aresta_delta SET (autovacuum_vacuum_scale_factor = 0.0,
                                             autovacuum_vacuum_threshold = 1000,
                                             vacuum_truncate = false);
@@ -160,9 +167,45 @@ CREATE TABLE estoque_cache.nome_delta (
     nome     text COLLATE "C" NOT NULL,
     n        integer NOT NULL
 );
+CREATE INDEX nome_delta_codigo_idx ON estoque_cache.nome_delta (codigo);
 ALTER TABLE estoque_cache.nome_delta SET (autovacuum_vacuum_scale_factor = 0.0,
                                           autovacuum_vacuum_threshold = 1000,
                                           vacuum_truncate = false);
+
+/*
+ * The view's row of every group of the folded state (saldo, grupo, nome,
+ * nothing pending): groups with figures, and groups of two or more codes.
+ * visivel: it has something to show; chave: the D0 and settings it was
+ * computed for (estoque_cache.chave_atual()).  Written only by
+ * estoque_cache.resumir, in the transactions that write the folded tables,
+ * so that every snapshot sees it consistent with them.  The view reads it
+ * by its primary key and computes afresh only what pending changes touch
+ * in the reader's snapshot (src/resumo.c).
+ */
+CREATE TABLE estoque_cache.resumo (
+    cod_produto         text PRIMARY KEY,   -- the principal, in the view's collation
+    nome_produto        text,
+    codigos             text[] NOT NULL,
+    saldo_atual         numeric NOT NULL,
+    qtd_carteira        numeric NOT NULL,
+    qtd_pre_separacao   numeric NOT NULL,
+    qtd_separacao       numeric NOT NULL,
+    saldo_disponivel    numeric NOT NULL,
+    previsao_ruptura_7d numeric NOT NULL,
+    data_ruptura        date,
+    status_ruptura      text NOT NULL,
+    atualizado_em       timestamptz,
+    visivel             boolean NOT NULL,
+    chave               text NOT NULL
+);
+CREATE INDEX resumo_codigos_idx ON estoque_cache.resumo USING gin (codigos)
+    WITH (fastupdate = off);
+
+/* The chave of the last time every row of resumo was computed. */
+CREATE TABLE estoque_cache.resumo_chave (
+    id    boolean PRIMARY KEY DEFAULT true CHECK (id),
+    chave text NOT NULL
+);
 
 /*
  * Attachments of tables that were dropped, by the table's qualified name:
@@ -270,12 +313,66 @@ CREATE FUNCTION @extschema@.estoque_cache_principal(produto text) RETURNS text
 CREATE FUNCTION @extschema@.estoque_cache_codigos(produto text) RETURNS text[]
     AS 'MODULE_PATHNAME', 'estoque_cache_codigos' LANGUAGE C STABLE STRICT;
 
+/* The read path of the view (src/resumo.c). */
+CREATE FUNCTION estoque_cache.chave_atual() RETURNS text
+    AS 'MODULE_PATHNAME', 'estoque_cache_chave_atual' LANGUAGE C STABLE;
+
+CREATE FUNCTION estoque_cache.intacto(principal text, codigos text[], chave text)
+    RETURNS boolean
+    AS 'MODULE_PATHNAME', 'estoque_cache_intacto' LANGUAGE C STABLE STRICT;
+
+/*
+ * Both return rows of estoque_cache.resumo (visivel always true), whose type
+ * the executor finds in the type cache on every execution of the view.
+ */
+CREATE FUNCTION estoque_cache.linha_atual(principal text, novo boolean)
+    RETURNS SETOF estoque_cache.resumo AS 'MODULE_PATHNAME', 'estoque_cache_linha_atual'
+    LANGUAGE C STABLE STRICT ROWS 1;
+
+CREATE FUNCTION estoque_cache.linhas_reagrupadas()
+    RETURNS SETOF estoque_cache.resumo AS 'MODULE_PATHNAME', 'estoque_cache_linhas_reagrupadas'
+    LANGUAGE C STABLE ROWS 1;
+
+/* Rows of estoque_cache.resumo from the folded state, for some groups or all. */
+CREATE FUNCTION estoque_cache.linhas_dobradas(principais text[])
+    RETURNS SETOF estoque_cache.resumo
+    AS 'MODULE_PATHNAME', 'estoque_cache_linhas_dobradas' LANGUAGE C STABLE CALLED ON NULL INPUT;
+
 /* ------------------------------------------------------------------------
  * The view and the read functions
  * ------------------------------------------------------------------------ */
 
+/*
+ * Read like a table (src/resumo.c): the stored row of each group nothing
+ * pending touches; the groups pending work touches, computed in the
+ * reader's snapshot; codes only pending deltas know; groups pending links
+ * make.  A filter on cod_produto reaches the primary key of resumo and the
+ * index of delta.
+ */
 CREATE VIEW @extschema@.estoque_cache_saldo AS
-    SELECT * FROM estoque_cache.saldo_grupos(NULL, NULL);
+    SELECT r.cod_produto, r.nome_produto, r.codigos, r.saldo_atual, r.qtd_carteira,
+           r.qtd_pre_separacao, r.qtd_separacao, r.saldo_disponivel, r.previsao_ruptura_7d,
+           r.data_ruptura, r.status_ruptura, r.atualizado_em
+      FROM estoque_cache.resumo r
+     WHERE r.visivel AND estoque_cache.intacto(r.cod_produto, r.codigos, r.chave)
+    UNION ALL
+    SELECT r.cod_produto, l.nome_produto, l.codigos, l.saldo_atual, l.qtd_carteira,
+           l.qtd_pre_separacao, l.qtd_separacao, l.saldo_disponivel, l.previsao_ruptura_7d,
+           l.data_ruptura, l.status_ruptura, l.atualizado_em
+      FROM estoque_cache.resumo r
+     CROSS JOIN LATERAL estoque_cache.linha_atual(r.cod_produto, false) l
+     WHERE NOT estoque_cache.intacto(r.cod_produto, r.codigos, r.chave)
+    UNION ALL
+    SELECT n.codigo, l.nome_produto, l.codigos, l.saldo_atual, l.qtd_carteira,
+           l.qtd_pre_separacao, l.qtd_separacao, l.saldo_disponivel, l.previsao_ruptura_7d,
+           l.data_ruptura, l.status_ruptura, l.atualizado_em
+      FROM (SELECT DISTINCT d.codigo COLLATE "default" AS codigo FROM estoque_cache.delta d) n
+     CROSS JOIN LATERAL estoque_cache.linha_atual(n.codigo, true) l
+    UNION ALL
+    SELECT x.cod_produto, x.nome_produto, x.codigos, x.saldo_atual, x.qtd_carteira,
+           x.qtd_pre_separacao, x.qtd_separacao, x.saldo_disponivel, x.previsao_ruptura_7d,
+           x.data_ruptura, x.status_ruptura, x.atualizado_em
+      FROM estoque_cache.linhas_reagrupadas() x;
 COMMENT ON VIEW @extschema@.estoque_cache_saldo IS
     'one row per product group: figures, 7-day forecast and rupture status';
 
@@ -420,6 +517,46 @@ $$;
 CREATE INDEX saldo_zero_idx ON estoque_cache.saldo (codigo) WHERE quantidade = 0;
 
 /*
+ * Store again the rows of estoque_cache.resumo of the groups of `codigos`
+ * (as the folded tables now make them: the groups the codes were in and
+ * the groups they are in), or of every group when NULL.  Called in every
+ * transaction that writes saldo, grupo or nome, after those writes.
+ */
+CREATE FUNCTION estoque_cache.resumir(codigos text[]) RETURNS bigint
+    LANGUAGE plpgsql
+    SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    alvos text[];
+    n bigint;
+BEGIN
+    IF $1 IS NULL THEN
+        DELETE FROM estoque_cache.resumo;
+        INSERT INTO estoque_cache.resumo SELECT * FROM estoque_cache.linhas_dobradas(NULL);
+        GET DIAGNOSTICS n = ROW_COUNT;
+        INSERT INTO estoque_cache.resumo_chave AS c (id, chave)
+        VALUES (true, estoque_cache.chave_atual())
+        ON CONFLICT (id) DO UPDATE SET chave = excluded.chave;
+        RETURN n;
+    END IF;
+    WITH apagados AS (
+        DELETE FROM estoque_cache.resumo r
+         WHERE r.codigos && $1 OR r.cod_produto = ANY ($1)
+        RETURNING r.codigos
+    ), afetados AS (
+        SELECT u.c FROM unnest($1) AS u(c) WHERE u.c IS NOT NULL
+        UNION
+        SELECT u.c FROM apagados a, unnest(a.codigos) AS u(c)
+    )
+    SELECT array_agg(DISTINCT coalesce(g.principal, x.c)) INTO alvos
+      FROM afetados x LEFT JOIN estoque_cache.grupo g ON g.codigo = x.c COLLATE "C";
+    INSERT INTO estoque_cache.resumo SELECT * FROM estoque_cache.linhas_dobradas(alvos);
+    GET DIAGNOSTICS n = ROW_COUNT;
+    RETURN n;
+END;
+$$;
+
+/*
  * Move committed deltas into estoque_cache.saldo, at most `limite` of them,
  * in one statement (one snapshot): readers see either the deltas or the
  * folded result, never both or neither.  Only one folder runs at a time;
@@ -432,6 +569,7 @@ CREATE FUNCTION estoque_cache.fold(limite integer DEFAULT NULL, esperar boolean 
 AS $$
 DECLARE
     movidas bigint;
+    tocados text[];
 BEGIN
     IF esperar THEN
         PERFORM pg_advisory_xact_lock(4532, 0);
@@ -458,13 +596,21 @@ BEGIN
            SET quantidade = s.quantidade + excluded.quantidade,
                atualizado_em = greatest(s.atualizado_em, excluded.atualizado_em)
     )
-    SELECT coalesce(sum(n), 0) INTO movidas FROM somas;
+    SELECT coalesce(sum(n), 0), array_agg(DISTINCT codigo) INTO movidas, tocados FROM somas;
 
     IF movidas > 0 THEN
         DELETE FROM estoque_cache.saldo WHERE quantidade = 0;
         PERFORM estoque_cache.versao_saldo();
     END IF;
     PERFORM estoque_cache.fold_codigos();
+    -- the stored rows follow, in this transaction: for another day or other
+    -- settings all of them, else the groups of the codes moved
+    IF (SELECT c.chave FROM estoque_cache.resumo_chave c) IS DISTINCT FROM
+       estoque_cache.chave_atual() THEN
+        PERFORM estoque_cache.resumir(NULL);
+    ELSIF movidas > 0 THEN
+        PERFORM estoque_cache.resumir(tocados);
+    END IF;
     RETURN movidas;
 END;
 $$;
@@ -957,6 +1103,7 @@ CREATE FUNCTION estoque_cache.fold_codigos(OUT movidas bigint, OUT reagrupados b
 AS $$
 DECLARE
     tocados text[];
+    nomeados text[];
     k1 bigint;
     k2 bigint;
 BEGIN
@@ -987,7 +1134,8 @@ BEGIN
         SELECT s.codigo, s.anexo_id, s.nome, s.n FROM somas s WHERE s.n <> 0
         ON CONFLICT (codigo, anexo_id, nome) DO UPDATE SET n = x.n + excluded.n
     )
-    SELECT coalesce(sum(s.k), 0) INTO k2 FROM somas s;
+    SELECT coalesce(sum(s.k), 0), array_agg(DISTINCT s.codigo) FILTER (WHERE s.n <> 0)
+      INTO k2, nomeados FROM somas s;
     DELETE FROM estoque_cache.nome WHERE n = 0;
 
     IF cardinality(tocados) > 0 THEN
@@ -995,6 +1143,7 @@ BEGIN
     END IF;
     IF k1 + k2 > 0 THEN
         PERFORM estoque_cache.travar_unificacao();
+        PERFORM estoque_cache.resumir(coalesce(tocados, '{}') || coalesce(nomeados, '{}'));
     END IF;
     movidas := k1 + k2;
 END;
@@ -1319,6 +1468,7 @@ BEGIN
         n := n + k + estoque_cache.reagrupar(coalesce(tocados, '{}'));
     END IF;
     DELETE FROM estoque_cache.anexo WHERE anexo_id = p_anexo;
+    PERFORM estoque_cache.resumir(NULL);
     RETURN n;
 END;
 $$;
@@ -1449,6 +1599,8 @@ BEGIN
     IF g > 0 THEN
         PERFORM estoque_cache.travar_unificacao();
     END IF;
+    PERFORM estoque_cache.resumir(CASE WHEN codigos IS NULL THEN NULL
+                                       ELSE codigos || coalesce(tocados, '{}') END);
     linhas := linhas + g;
     FOR anx IN SELECT * FROM estoque_cache.anexo WHERE fonte <> 'unificacao' ORDER BY anexo_id LOOP
         k := k + 1;
@@ -1656,6 +1808,14 @@ BEGIN
               FULL JOIN componentes k ON k.codigo = g.codigo
              WHERE coalesce(g.principal, g.codigo, k.codigo)
                    IS DISTINCT FROM coalesce(k.principal, k.codigo, g.codigo)
+            UNION ALL
+            -- the view's stored rows against the folded tables they come
+            -- from (a row stored for another day is recomputed when read)
+            SELECT coalesce(x.cod_produto, r.cod_produto), 'linha guardada', r::text, x::text
+              FROM estoque_cache.linhas_dobradas(NULL) x
+              FULL JOIN estoque_cache.resumo r ON r.cod_produto = x.cod_produto
+             WHERE r.cod_produto IS NULL OR x.cod_produto IS NULL
+                OR (r.chave = x.chave AND r IS DISTINCT FROM x)
         )
         SELECT d.cod_produto, d.campo, d.no_cache, d.nas_fontes FROM diferencas d
          WHERE $1 IS NULL OR d.cod_produto = ANY ($1)
@@ -1718,6 +1878,7 @@ BEGIN
            janela_critica_dias = excluded.janela_critica_dias,
            estoque_minimo = excluded.estoque_minimo,
            fuso_horario = excluded.fuso_horario;
+    PERFORM estoque_cache.resumir(NULL);
     PERFORM estoque_cache.registrar('configurar', NULL, inicio, 1,
         jsonb_build_object('horizonte_dias', h, 'janela_critica_dias', j,
                            'estoque_minimo', m, 'fuso_horario', z));
@@ -2350,6 +2511,9 @@ REVOKE ALL ON ALL SEQUENCES IN SCHEMA estoque_cache FROM PUBLIC;
 REVOKE ALL ON ALL FUNCTIONS IN SCHEMA estoque_cache FROM PUBLIC;
 GRANT USAGE ON SCHEMA estoque_cache TO PUBLIC;
 GRANT EXECUTE ON FUNCTION estoque_cache.saldo_grupos(text, date, boolean),
+                          estoque_cache.intacto(text, text[], text),
+                          estoque_cache.linha_atual(text, boolean),
+                          estoque_cache.linhas_reagrupadas(),
                           estoque_cache.config(),
                           estoque_cache.ordenar_codigos(text[]) TO PUBLIC;
 GRANT SELECT ON @extschema@.estoque_cache_saldo TO PUBLIC;

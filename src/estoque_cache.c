@@ -14,6 +14,7 @@
 #include "catalog/pg_class.h"
 #include "miscadmin.h"
 #include "utils/fmgrprotos.h"
+#include "utils/guc.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/numeric.h"
@@ -37,13 +38,24 @@ static const struct
 };
 
 /*
- * Module load.  The fold worker can only be registered while the library is
- * being preloaded; everything else works without preloading.
+ * estoque_cache.keep_list: up to 1.0 each backend kept the whole list
+ * between reads.  The view now reads stored rows (resumo.c) and keeps
+ * nothing; the setting is still accepted, with no effect, so that
+ * configuration files and ALTER ROLE ... SET that name it keep working.
+ */
+static bool manter_lista = true;
+
+/*
+ * Module load: every setting is defined here.  The fold worker can only be
+ * registered while the library is being preloaded; everything else works
+ * without preloading.
  */
 void
 _PG_init(void)
 {
-	lista_registrar();
+	DefineCustomBoolVariable("estoque_cache.keep_list",
+							 "No effect since 1.1 (the list is read from stored rows).", NULL,
+							 &manter_lista, true, PGC_USERSET, 0, NULL, NULL, NULL);
 	ec_worker_registrar();
 }
 

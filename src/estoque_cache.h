@@ -133,9 +133,6 @@ extern Datum soma_numeric(Soma *s);
 extern bool  soma_e_zero(Soma *s);
 extern bool  numeric_nao_finito(Datum valor);
 
-/* lista.c */
-extern void lista_registrar(void);
-
 /* worker.c (defines the settings' prefix as reserved: called last) */
 extern void ec_worker_registrar(void);
 

@@ -1,9 +1,9 @@
 /*-------------------------------------------------------------------------
  *
  * leitura.h
- *	  The read side of the cache, shared by projecao.c (groups, projection,
- *	  rupture status) and lista.c (the list of every group, kept between
- *	  calls).
+ *	  The read side of the cache: projecao.c (groups, projection, rupture
+ *	  status) and, above it, resumo.c (the view read through the stored
+ *	  rows of estoque_cache.resumo).
  *
  *-------------------------------------------------------------------------
  */
@@ -21,8 +21,43 @@
 
 #define NUM_TOTAIS (FONTE_PRODUCAO + 1)
 
-/* Columns of the view estoque_cache_saldo. */
-#define NUM_COLUNAS 12
+/*
+ * Column numbers of the cache's tables, as the install script creates them
+ * (index into a deformed tuple: Anum_x - 1).
+ */
+/* estoque_cache.saldo and estoque_cache.delta */
+#define Anum_figura_codigo        1
+#define Anum_figura_anexo_id      2
+#define Anum_figura_data          3
+#define Anum_figura_fonte         4
+#define Anum_figura_quantidade    5
+#define Anum_figura_atualizado_em 6
+/* estoque_cache.grupo */
+#define Anum_grupo_codigo    1
+#define Anum_grupo_principal 2
+/* estoque_cache.nome */
+#define Anum_nome_codigo   1
+#define Anum_nome_anexo_id 2
+#define Anum_nome_nome     3
+#define Anum_nome_n        4
+/* estoque_cache.configuracao */
+#define Anum_configuracao_horizonte      2
+#define Anum_configuracao_janela         3
+#define Anum_configuracao_estoque_minimo 4
+#define Anum_configuracao_fuso           5
+#define NUM_COLUNAS_CONFIGURACAO         5
+
+/* Columns of the view estoque_cache_saldo (and the first of estoque_cache.resumo). */
+#define Anum_saldo_cod_produto   1
+#define Anum_saldo_nome_produto  2
+#define Anum_saldo_codigos       3
+#define Anum_saldo_saldo_atual   4 /* then one per source up to separacao */
+#define Anum_saldo_disponivel    8
+#define Anum_saldo_previsao      9
+#define Anum_saldo_data_ruptura  10
+#define Anum_saldo_status        11
+#define Anum_saldo_atualizado_em 12
+#define NUM_COLUNAS              12
 
 /* Settings, as estoque_cache.config() gives them. */
 typedef struct Config
@@ -45,8 +80,8 @@ typedef struct Grupo
 	Datum      *producao;
 	bool        tem_atualizado;
 	TimestampTz atualizado_em;
-	bool        conhecido; /* any figure, link or name */
-	int         posicao;   /* lista.c: index in the kept, sorted list */
+	bool        conhecido;   /* any figure, link or name */
+	bool        tem_figuras; /* any row of saldo or delta */
 } Grupo;
 
 /* A code and a string that goes with it (principal, name), hashed by code. */
@@ -71,6 +106,8 @@ typedef void (*VisitaTupla)(Datum *valores, bool *nulos, void *arg);
 
 /* projecao.c */
 extern void   carregar_config(Config *cfg);
+extern Oid    colacao_do_indice(Oid indice);
+extern void   checar_leitura_da_view(void);
 extern int    comparar_numeric(Datum a, Datum b);
 extern HTAB  *criar_hash(const char *nome, Size entrysize, long n);
 extern Grupo *grupo_entrar(HTAB *grupos, const char *principal);
@@ -78,16 +115,16 @@ extern char  *texto_em(Datum valor, char *buf, Size tamanho);
 extern void   varrer(const char *tabela, const char *indice, AttrNumber coluna, Datum chave,
 					 VisitaTupla visita, void *arg);
 extern void   carregar_grupos(Carga *carga, const char *produto, int dias, Config *cfg,
-							  bool com_delta);
+							  bool so_dobrado);
 extern void   aplicar_figura(Grupo *g, Config *cfg, int dias, Datum *valores);
 extern void   nomear(Grupo *g, HTAB *nomes);
-extern bool   codigos_pendentes(void);
+extern char  *principal_de(const char *codigo);
+extern char  *principal_dobrado(const char *codigo);
 extern Datum  codigos_de_um(const char *codigo);
 extern bool   tem_algo(Grupo *g, int dias);
 extern int    comparar_grupos(const void *a, const void *b);
 extern void   valores_grupo(Grupo *g, Config *cfg, Datum *valores, bool *nulos);
-
-/* lista.c */
-extern void lista_emitir(FunctionCallInfo fcinfo, bool tem_data_base, DateADT data_base);
+extern void   emitir_um_grupo(FunctionCallInfo fcinfo, char *produto, bool tem_data_base,
+							  DateADT data_base, bool incluir_vazios);
 
 #endif /* ESTOQUE_CACHE_LEITURA_H */

@@ -66,7 +66,6 @@ PG_FUNCTION_INFO_V1(estoque_cache_projecao);
 PG_FUNCTION_INFO_V1(estoque_cache_principal);
 PG_FUNCTION_INFO_V1(estoque_cache_codigos);
 PG_FUNCTION_INFO_V1(estoque_cache_config);
-PG_FUNCTION_INFO_V1(estoque_cache_saldo_produto);
 PG_FUNCTION_INFO_V1(estoque_cache_produto);
 
 #define SITUACAO_CRITICO 0
@@ -74,14 +73,14 @@ PG_FUNCTION_INFO_V1(estoque_cache_produto);
 #define SITUACAO_OK      2
 
 /* What the day-by-day projection says about a group. */
-typedef struct Resumo
+typedef struct Previsao
 {
 	Datum   previsao; /* min final over D0..D(janela) */
 	bool    tem_ruptura;
 	DateADT data_ruptura;
 	bool    ruptura_na_janela;
 	int     status; /* SITUACAO_CRITICO, SITUACAO_ATENCAO or SITUACAO_OK */
-} Resumo;
+} Previsao;
 
 static uint32
 texto_hash(const void *key, Size keysize)
@@ -141,13 +140,26 @@ negativo(Datum valor)
  */
 static Datum numeric_copia(Datum valor);
 
+/* Collation of an index's first column (cached by the relcache). */
+Oid
+colacao_do_indice(Oid indice)
+{
+	Relation idx = index_open(indice, AccessShareLock);
+	Oid      colacao = idx->rd_indcollation[0];
+
+	index_close(idx, AccessShareLock);
+	return colacao;
+}
+
 void
 carregar_config(Config *cfg)
 {
-	Relation      rel = table_open(ec_relid("configuracao"), AccessShareLock);
-	TableScanDesc scan = table_beginscan(rel, GetActiveSnapshot(), 0, NULL);
-	HeapTuple     tup = heap_getnext(scan, ForwardScanDirection);
-	Datum         agora;
+	Relation rel = table_open(ec_relid("configuracao"), AccessShareLock);
+	/* through its primary key: no look at the table's size (a system call) */
+	SysScanDesc scan =
+		systable_beginscan(rel, ec_relid("configuracao_pkey"), true, GetActiveSnapshot(), 0, NULL);
+	HeapTuple tup = systable_getnext(scan);
+	Datum     agora;
 
 	cfg->horizonte = PADRAO_HORIZONTE;
 	cfg->janela = PADRAO_JANELA;
@@ -156,17 +168,18 @@ carregar_config(Config *cfg)
 	if (tup != NULL)
 	{
 		TupleDesc desc = RelationGetDescr(rel);
-		Datum     v[5];
-		bool      n[5];
+		Datum     v[NUM_COLUNAS_CONFIGURACAO];
+		bool      n[NUM_COLUNAS_CONFIGURACAO];
 
 		/* columns: id, horizonte_dias, janela_critica_dias, estoque_minimo, fuso_horario */
 		heap_deform_tuple(tup, desc, v, n);
-		cfg->horizonte = DatumGetInt32(v[1]);
-		cfg->janela = DatumGetInt32(v[2]);
-		cfg->estoque_minimo = numeric_copia(v[3]); /* 4-byte header: compared per group */
-		cfg->fuso = TextDatumGetCString(v[4]);
+		cfg->horizonte = DatumGetInt32(v[Anum_configuracao_horizonte - 1]);
+		cfg->janela = DatumGetInt32(v[Anum_configuracao_janela - 1]);
+		/* 4-byte header: compared per group */
+		cfg->estoque_minimo = numeric_copia(v[Anum_configuracao_estoque_minimo - 1]);
+		cfg->fuso = TextDatumGetCString(v[Anum_configuracao_fuso - 1]);
 	}
-	table_endscan(scan);
+	systable_endscan(scan);
 	table_close(rel, AccessShareLock);
 
 	agora = DirectFunctionCall2(timestamptz_zone, CStringGetTextDatum(cfg->fuso),
@@ -240,10 +253,12 @@ varrer(const char *tabela, const char *indice, AttrNumber coluna, Datum chave, V
 	{
 		ScanKeyData key;
 		SysScanDesc scan;
+		Oid         indice_oid = ec_relid(indice);
 
-		/* ScanKeyInit compares in the C collation, as the cache's columns do */
-		ScanKeyInit(&key, coluna, BTEqualStrategyNumber, F_TEXTEQ, chave);
-		scan = systable_beginscan(rel, ec_relid(indice), true, GetActiveSnapshot(), 1, &key);
+		/* the index's own collation (codes are compared for equality only) */
+		ScanKeyEntryInitialize(&key, 0, coluna, BTEqualStrategyNumber, InvalidOid,
+							   colacao_do_indice(indice_oid), F_TEXTEQ, chave);
+		scan = systable_beginscan(rel, indice_oid, true, GetActiveSnapshot(), 1, &key);
 		while ((tup = systable_getnext(scan)) != NULL)
 		{
 			heap_deform_tuple(tup, desc, valores, nulos);
@@ -284,14 +299,14 @@ visitar_grupo(Datum *valores, bool *nulos, void *arg)
 {
 	Carga    *carga = (Carga *) arg;
 	char      buf[128];
-	char     *codigo = texto_em(valores[0], buf, sizeof(buf));
+	char     *codigo = texto_em(valores[Anum_grupo_codigo - 1], buf, sizeof(buf));
 	bool      achou;
 	ParTexto *par = hash_search(carga->membros, &codigo, HASH_ENTER, &achou);
 
 	if (!achou)
 	{
 		par->chave = pstrdup(codigo);
-		par->valor = TextDatumGetCString(valores[1]);
+		par->valor = TextDatumGetCString(valores[Anum_grupo_principal - 1]);
 	}
 }
 
@@ -304,13 +319,14 @@ visitar_grupo(Datum *valores, bool *nulos, void *arg)
 void
 aplicar_figura(Grupo *g, Config *cfg, int dias, Datum *valores)
 {
-	DateADT     data = DatumGetDateADT(valores[2]);
-	int         fonte = DatumGetInt16(valores[3]);
-	Datum       q = valores[4];
-	TimestampTz quando = DatumGetTimestampTz(valores[5]);
+	DateADT     data = DatumGetDateADT(valores[Anum_figura_data - 1]);
+	int         fonte = DatumGetInt16(valores[Anum_figura_fonte - 1]);
+	Datum       q = valores[Anum_figura_quantidade - 1];
+	TimestampTz quando = DatumGetTimestampTz(valores[Anum_figura_atualizado_em - 1]);
 	int64       dia;
 
 	g->conhecido = true;
+	g->tem_figuras = true;
 	if (!g->tem_atualizado || quando > g->atualizado_em)
 		g->atualizado_em = quando;
 	g->tem_atualizado = true;
@@ -349,7 +365,7 @@ visitar_figura(Datum *valores, bool *nulos, void *arg)
 {
 	Carga *carga = (Carga *) arg;
 	char   buf[128];
-	char  *codigo = texto_em(valores[0], buf, sizeof(buf));
+	char  *codigo = texto_em(valores[Anum_figura_codigo - 1], buf, sizeof(buf));
 	/* both hashes use string_hash: hash the code once */
 	uint32    hash = string_hash(codigo, 0);
 	ParTexto *par =
@@ -382,16 +398,16 @@ visitar_nome(Datum *valores, bool *nulos, void *arg)
 {
 	Carga    *carga = (Carga *) arg;
 	char      buf[128];
-	char     *codigo = texto_em(valores[0], buf, sizeof(buf));
-	int32     anexo = DatumGetInt32(valores[1]);
+	char     *codigo = texto_em(valores[Anum_nome_codigo - 1], buf, sizeof(buf));
+	int32     anexo = DatumGetInt32(valores[Anum_nome_anexo_id - 1]);
 	char     *nome;
 	bool      achou;
 	ParTexto *par;
 
 	/* 1.0's table (a database not updated yet) has no counts */
-	if (carga->nomes_contados && DatumGetInt32(valores[3]) <= 0)
+	if (carga->nomes_contados && DatumGetInt32(valores[Anum_nome_n - 1]) <= 0)
 		return;
-	nome = TextDatumGetCString(valores[2]);
+	nome = TextDatumGetCString(valores[Anum_nome_nome - 1]);
 	par = hash_search(carga->nomes, &codigo, HASH_ENTER, &achou);
 	if (!achou)
 		par->chave = pstrdup(codigo);
@@ -422,13 +438,6 @@ ha_linhas(const char *tabela)
 	table_endscan(scan);
 	table_close(rel, AccessShareLock);
 	return ha;
-}
-
-/* Whether link or name changes are pending in the active snapshot. */
-bool
-codigos_pendentes(void)
-{
-	return ha_linhas("aresta_delta") || ha_linhas("nome_delta");
 }
 
 typedef void (*VisitaPar)(char *x, char *y, void *arg);
@@ -622,13 +631,72 @@ nomear(Grupo *g, HTAB *nomes)
 }
 
 /*
- * The group of `produto` from estoque_cache.grupo, by index: fills `membros`
- * (code -> principal) and returns the member codes, or NIL when the code is
- * in no group of two or more; *principal is the group's principal (the code
- * itself for a group of one).
+ * Whether the active snapshot sees a row of `tabela` whose code (column
+ * `coluna`, the first of `indice`) is `codigo`.  Without the index (installed objects of
+ * 1.0, whose link and name changes are never pending), whether it sees any
+ * row at all.
+ */
+static bool
+pendente_para(const char *tabela, const char *indice, AttrNumber coluna, const char *codigo)
+{
+	Oid         idx = get_relname_relid(indice, ec_schema_oid());
+	Relation    rel;
+	ScanKeyData key;
+	SysScanDesc scan;
+	bool        achou;
+
+	if (!OidIsValid(idx))
+		return ha_linhas(tabela);
+	rel = table_open(ec_relid(tabela), AccessShareLock);
+	ScanKeyEntryInitialize(&key, 0, coluna, BTEqualStrategyNumber, InvalidOid,
+						   colacao_do_indice(idx), F_TEXTEQ, CStringGetTextDatum(codigo));
+	scan = systable_beginscan(rel, idx, true, GetActiveSnapshot(), 1, &key);
+	achou = systable_getnext(scan) != NULL;
+	systable_endscan(scan);
+	table_close(rel, AccessShareLock);
+	return achou;
+}
+
+/* Whether a visible link change touches one of `codigos`. */
+static bool
+vinculos_pendentes_tocam(List *codigos)
+{
+	ListCell *lc;
+
+	foreach (lc, codigos)
+	{
+		const char *c = lfirst(lc);
+
+		/* aresta_delta: a is column 1, b column 2 */
+		if (pendente_para("aresta_delta", "aresta_delta_a_idx", 1, c) ||
+			pendente_para("aresta_delta", "aresta_delta_b_idx", 2, c))
+			return true;
+	}
+	return false;
+}
+
+/* Whether a visible name change touches one of `codigos`. */
+static bool
+nomes_pendentes_tocam(List *codigos)
+{
+	ListCell *lc;
+
+	foreach (lc, codigos)
+		if (pendente_para("nome_delta", "nome_delta_codigo_idx", 1, lfirst(lc)))
+			return true;
+	return false;
+}
+
+/*
+ * The group of `produto`: fills `membros` (code -> principal) and returns
+ * the member codes, or NIL when the code is in no group of two or more;
+ * *principal is the group's principal (the code itself for a group of
+ * one).  From estoque_cache.grupo, by index; unless so_dobrado, from the
+ * links as the snapshot sees them when a visible link change touches the
+ * folded group (estoque_cache.grupos_pendentes).
  */
 static List *
-membros_do_grupo(const char *produto, HTAB *membros, char **principal)
+membros_do_grupo(const char *produto, HTAB *membros, char **principal, bool so_dobrado)
 {
 	Carga           carga;
 	ParTexto       *par;
@@ -637,12 +705,30 @@ membros_do_grupo(const char *produto, HTAB *membros, char **principal)
 
 	memset(&carga, 0, sizeof(carga));
 	carga.membros = membros;
-	if (ha_linhas("aresta_delta"))
+	varrer("grupo", "grupo_pkey", 1, CStringGetTextDatum(produto), visitar_grupo, &carga);
+	par = hash_search(membros, &produto, HASH_FIND, NULL);
+	/* every member, the code itself included, points to the same principal */
+	if (par != NULL)
+		varrer("grupo", "grupo_principal_idx", 2, CStringGetTextDatum(par->valor), visitar_grupo,
+			   &carga);
+	hash_seq_init(&st, membros);
+	while ((par = hash_seq_search(&st)) != NULL)
+		lista = lappend(lista, par->chave);
+
+	if (!so_dobrado &&
+		vinculos_pendentes_tocam(lista != NIL ? lista : list_make1((char *) produto)))
+	{
 		/* link changes pending: the group of produto over the links as seen */
+		hash_seq_init(&st, membros);
+		while ((par = hash_seq_search(&st)) != NULL)
+			hash_search(membros, &par->chave, HASH_REMOVE, NULL);
 		consultar_pares("SELECT codigo, principal FROM estoque_cache.grupos_pendentes($1)",
 						list_make1((char *) produto), sobrepor_grupo, membros);
-	else
-		varrer("grupo", "grupo_pkey", 1, CStringGetTextDatum(produto), visitar_grupo, &carga);
+		lista = NIL;
+		hash_seq_init(&st, membros);
+		while ((par = hash_seq_search(&st)) != NULL)
+			lista = lappend(lista, par->chave);
+	}
 	par = hash_search(membros, &produto, HASH_FIND, NULL);
 	if (par == NULL)
 	{
@@ -650,13 +736,6 @@ membros_do_grupo(const char *produto, HTAB *membros, char **principal)
 		return NIL;
 	}
 	*principal = par->valor;
-	/* every member, the code itself included, points to the same principal */
-	if (hash_get_num_entries(membros) == 1)
-		varrer("grupo", "grupo_principal_idx", 2, CStringGetTextDatum(*principal), visitar_grupo,
-			   &carga);
-	hash_seq_init(&st, membros);
-	while ((par = hash_seq_search(&st)) != NULL)
-		lista = lappend(lista, par->chave);
 	return lista;
 }
 
@@ -665,12 +744,13 @@ membros_do_grupo(const char *produto, HTAB *membros, char **principal)
  * `produto`, or all of them (then also every group of two or more codes,
  * with or without figures).  Day arrays have `dias` entries from cfg->hoje.
  * Reads the cache tables directly in the active snapshot, by index for one
- * group; com_delta false leaves out the pending rows of estoque_cache.delta
- * (only for all groups).  carga->membros (code -> principal) and
+ * group.  so_dobrado reads the folded state only (saldo, grupo, nome),
+ * leaving out every pending change (delta, aresta_delta, nome_delta), as
+ * estoque_cache.resumo keeps it.  carga->membros (code -> principal) and
  * carga->nomes (code -> name) stay filled for the caller.
  */
 void
-carregar_grupos(Carga *carga_saida, const char *produto, int dias, Config *cfg, bool com_delta)
+carregar_grupos(Carga *carga_saida, const char *produto, int dias, Config *cfg, bool so_dobrado)
 {
 	Carga           carga;
 	HASH_SEQ_STATUS status;
@@ -683,12 +763,11 @@ carregar_grupos(Carga *carga_saida, const char *produto, int dias, Config *cfg, 
 	carga.cfg = cfg;
 	carga.dias = dias;
 	carga.nomes_contados = OidIsValid(get_relname_relid("nome_delta", ec_schema_oid()));
-	Assert(com_delta || produto == NULL);
 
 	if (produto != NULL)
 	{
 		char     *principal;
-		List     *codigos = membros_do_grupo(produto, carga.membros, &principal);
+		List     *codigos = membros_do_grupo(produto, carga.membros, &principal, so_dobrado);
 		ListCell *lc;
 
 		g = grupo_entrar(carga.grupos, principal);
@@ -703,10 +782,11 @@ carregar_grupos(Carga *carga_saida, const char *produto, int dias, Config *cfg, 
 			Datum c = CStringGetTextDatum((char *) lfirst(lc));
 
 			varrer("saldo", "saldo_pkey", 1, c, visitar_figura, &carga);
-			varrer("delta", "delta_codigo_idx", 1, c, visitar_figura, &carga);
+			if (!so_dobrado)
+				varrer("delta", "delta_codigo_idx", 1, c, visitar_figura, &carga);
 			varrer("nome", "nome_pkey", 1, c, visitar_nome, &carga);
 		}
-		if (ha_linhas("nome_delta"))
+		if (!so_dobrado && nomes_pendentes_tocam(codigos))
 			consultar_pares("SELECT codigo, nome FROM estoque_cache.nomes_pendentes($1)", codigos,
 							sobrepor_nome, carga.nomes);
 	}
@@ -717,14 +797,14 @@ carregar_grupos(Carga *carga_saida, const char *produto, int dias, Config *cfg, 
 		HTAB           *listas = criar_hash("estoque_cache listas", sizeof(ParTexto), 1024);
 
 		varrer("grupo", NULL, 0, (Datum) 0, visitar_grupo, &carga);
-		if (ha_linhas("aresta_delta"))
+		if (!so_dobrado && ha_linhas("aresta_delta"))
 			consultar_pares("SELECT codigo, principal FROM estoque_cache.grupos_pendentes($1)", NIL,
 							sobrepor_grupo, carga.membros);
 		varrer("saldo", NULL, 0, (Datum) 0, visitar_figura, &carga);
-		if (com_delta)
+		if (!so_dobrado)
 			varrer("delta", NULL, 0, (Datum) 0, visitar_figura, &carga);
 		varrer("nome", NULL, 0, (Datum) 0, visitar_nome, &carga);
-		if (ha_linhas("nome_delta"))
+		if (!so_dobrado && ha_linhas("nome_delta"))
 			consultar_pares("SELECT codigo, nome FROM estoque_cache.nomes_pendentes($1)", NIL,
 							sobrepor_nome, carga.nomes);
 
@@ -770,7 +850,7 @@ codigos_de_um(const char *codigo)
 
 /* Day-by-day summary: forecast over the critical window, rupture date, status. */
 static void
-resumir(Grupo *g, Config *cfg, Resumo *r)
+prever(Grupo *g, Config *cfg, Previsao *r)
 {
 	Datum corrente = zero_se_nulo(g->total[FONTE_MOVIMENTACAO]);
 	Datum minimo = (Datum) 0;
@@ -860,34 +940,34 @@ comparar_grupos(const void *a, const void *b)
 void
 valores_grupo(Grupo *g, Config *cfg, Datum *valores, bool *nulos)
 {
-	Resumo r;
-	Datum  disponivel;
+	Previsao r;
+	Datum    disponivel;
 
 	memset(nulos, 0, sizeof(bool) * NUM_COLUNAS);
-	resumir(g, cfg, &r);
-	valores[0] = CStringGetTextDatum(g->principal);
+	prever(g, cfg, &r);
+	valores[Anum_saldo_cod_produto - 1] = CStringGetTextDatum(g->principal);
 	if (g->nome)
-		valores[1] = CStringGetTextDatum(g->nome);
+		valores[Anum_saldo_nome_produto - 1] = CStringGetTextDatum(g->nome);
 	else
-		nulos[1] = true;
-	valores[2] = g->codigos; /* carregar_grupos fills it for every group */
+		nulos[Anum_saldo_nome_produto - 1] = true;
+	valores[Anum_saldo_codigos - 1] = g->codigos; /* carregar_grupos fills it for every group */
 	for (int f = FONTE_MOVIMENTACAO; f <= FONTE_SEPARACAO; f++)
-		valores[2 + f] = zero_se_nulo(g->total[f]);
-	disponivel = valores[3];
+		valores[Anum_saldo_saldo_atual - 2 + f] = zero_se_nulo(g->total[f]);
+	disponivel = valores[Anum_saldo_saldo_atual - 1];
 	for (int f = FONTE_CARTEIRA; f <= FONTE_SEPARACAO; f++)
 		if (g->total[f] != (Datum) 0)
 			disponivel = DirectFunctionCall2(numeric_sub, disponivel, g->total[f]);
-	valores[7] = disponivel;
-	valores[8] = r.previsao;
+	valores[Anum_saldo_disponivel - 1] = disponivel;
+	valores[Anum_saldo_previsao - 1] = r.previsao;
 	if (r.tem_ruptura)
-		valores[9] = DateADTGetDatum(r.data_ruptura);
+		valores[Anum_saldo_data_ruptura - 1] = DateADTGetDatum(r.data_ruptura);
 	else
-		nulos[9] = true;
-	valores[10] = texto_status(r.status);
+		nulos[Anum_saldo_data_ruptura - 1] = true;
+	valores[Anum_saldo_status - 1] = texto_status(r.status);
 	if (g->tem_atualizado)
-		valores[11] = TimestampTzGetDatum(g->atualizado_em);
+		valores[Anum_saldo_atualizado_em - 1] = TimestampTzGetDatum(g->atualizado_em);
 	else
-		nulos[11] = true;
+		nulos[Anum_saldo_atualizado_em - 1] = true;
 }
 
 /*
@@ -895,7 +975,7 @@ valores_grupo(Grupo *g, Config *cfg, Datum *valores, bool *nulos)
  * something to show; with incluir_vazios, also when it has nothing to show,
  * as long as the code is known at all.
  */
-static void
+void
 emitir_um_grupo(FunctionCallInfo fcinfo, char *produto, bool tem_data_base, DateADT data_base,
 				bool incluir_vazios)
 {
@@ -909,7 +989,7 @@ emitir_um_grupo(FunctionCallInfo fcinfo, char *produto, bool tem_data_base, Date
 	carregar_config(&cfg);
 	if (tem_data_base)
 		cfg.hoje = data_base;
-	carregar_grupos(&carga, produto, cfg.horizonte, &cfg, true);
+	carregar_grupos(&carga, produto, cfg.horizonte, &cfg, false);
 
 	hash_seq_init(&status, carga.grupos);
 	while ((g = hash_seq_search(&status)) != NULL)
@@ -926,20 +1006,79 @@ emitir_um_grupo(FunctionCallInfo fcinfo, char *produto, bool tem_data_base, Date
 }
 
 /*
+ * Every group with something to show, in principal order, computed from the
+ * cache tables in the active snapshot (estoque_cache.saldo_grupos(NULL,
+ * data_base); the view itself reads estoque_cache.resumo, see resumo.c).
+ * Nothing stays allocated after the query.
+ */
+static void
+emitir_todos(FunctionCallInfo fcinfo, bool tem_data_base, DateADT data_base)
+{
+	ReturnSetInfo  *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	Config          cfg;
+	Carga           carga;
+	HASH_SEQ_STATUS st;
+	Grupo          *g;
+	Grupo         **ordem;
+	long            n = 0;
+
+	InitMaterializedSRF(fcinfo, 0);
+	carregar_config(&cfg);
+	if (tem_data_base)
+		cfg.hoje = data_base;
+	carregar_grupos(&carga, NULL, cfg.horizonte, &cfg, false);
+	ordem = palloc(sizeof(Grupo *) * (hash_get_num_entries(carga.grupos) + 1));
+	hash_seq_init(&st, carga.grupos);
+	while ((g = hash_seq_search(&st)) != NULL)
+		ordem[n++] = g;
+	qsort(ordem, n, sizeof(Grupo *), comparar_grupos);
+	for (long i = 0; i < n; i++)
+	{
+		Datum valores[NUM_COLUNAS];
+		bool  nulos[NUM_COLUNAS];
+
+		if (!tem_algo(ordem[i], cfg.horizonte))
+			continue;
+		valores_grupo(ordem[i], &cfg, valores, nulos);
+		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, valores, nulos);
+	}
+}
+
+static void
+negar_leitura(void)
+{
+	ereport(ERROR, (errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+					errmsg("permission denied for view estoque_cache_saldo"),
+					errhint("Reading the cache was revoked for this role; ask an administrator "
+							"for SELECT on estoque_cache_saldo.")));
+}
+
+/*
  * Reading through estoque_cache.saldo_grupos() is governed by the privilege
  * to read the view built on it, so that revoking SELECT on the view closes
  * this door too (a view's functions run with the caller's privileges).
  */
-static void
+void
 checar_leitura_da_view(void)
 {
-	Oid         extensao = get_extension_oid("estoque_cache", false);
+	/* the view's OID, looked up again when it no longer names the view */
+	static Oid  view = InvalidOid;
+	Oid         extensao;
 	Oid         esquema = InvalidOid;
-	Relation    rel = table_open(ExtensionRelationId, AccessShareLock);
+	Relation    rel;
 	ScanKeyData key;
 	SysScanDesc scan;
 	HeapTuple   tup;
-	Oid         view;
+	char       *nome = OidIsValid(view) ? get_rel_name(view) : NULL;
+
+	if (nome != NULL && strcmp(nome, "estoque_cache_saldo") == 0)
+	{
+		if (pg_class_aclcheck(view, GetUserId(), ACL_SELECT) != ACLCHECK_OK)
+			negar_leitura();
+		return;
+	}
+	extensao = get_extension_oid("estoque_cache", false);
+	rel = table_open(ExtensionRelationId, AccessShareLock);
 
 	/* the schema of the public API: pg_extension.extnamespace */
 	ScanKeyInit(&key, Anum_pg_extension_oid, BTEqualStrategyNumber, F_OIDEQ,
@@ -952,10 +1091,7 @@ checar_leitura_da_view(void)
 	view = OidIsValid(esquema) ? get_relname_relid("estoque_cache_saldo", esquema) : InvalidOid;
 
 	if (OidIsValid(view) && pg_class_aclcheck(view, GetUserId(), ACL_SELECT) != ACLCHECK_OK)
-		ereport(ERROR, (errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
-						errmsg("permission denied for view estoque_cache_saldo"),
-						errhint("Reading the cache was revoked for this role; ask an administrator "
-								"for SELECT on estoque_cache_saldo.")));
+		negar_leitura();
 }
 
 Datum
@@ -980,21 +1116,10 @@ estoque_cache_saldo_grupos(PG_FUNCTION_ARGS)
 							errhint("Pass an earlier data_base.")));
 	}
 	if (PG_ARGISNULL(0))
-		lista_emitir(fcinfo, tem_data_base, data_base);
+		emitir_todos(fcinfo, tem_data_base, data_base);
 	else
 		emitir_um_grupo(fcinfo, text_to_cstring(PG_GETARG_TEXT_PP(0)), tem_data_base, data_base,
 						PG_NARGS() > 2 && !PG_ARGISNULL(2) && PG_GETARG_BOOL(2));
-	return (Datum) 0;
-}
-
-/*
- * estoque_cache_saldo_produto(produto text): the view's row for the group of
- * one code (any member), read by index; no row when it has nothing to show.
- */
-Datum
-estoque_cache_saldo_produto(PG_FUNCTION_ARGS)
-{
-	emitir_um_grupo(fcinfo, text_to_cstring(PG_GETARG_TEXT_PP(0)), false, 0, false);
 	return (Datum) 0;
 }
 
@@ -1006,7 +1131,7 @@ carregar_um_grupo(const char *produto, int dias, Config *cfg)
 	HASH_SEQ_STATUS status;
 	Grupo          *g;
 
-	carregar_grupos(&carga, produto, dias, cfg, true);
+	carregar_grupos(&carga, produto, dias, cfg, false);
 	hash_seq_init(&status, carga.grupos);
 	g = hash_seq_search(&status);
 	if (g != NULL)
@@ -1106,11 +1231,35 @@ resolver_grupo(text *produto, Datum *principal, Datum *codigos)
 {
 	char *codigo = text_to_cstring(produto);
 	char *p;
-	List *lista =
-		membros_do_grupo(codigo, criar_hash("estoque_cache membros", sizeof(ParTexto), 8), &p);
+	List *lista = membros_do_grupo(codigo, criar_hash("estoque_cache membros", sizeof(ParTexto), 8),
+								   &p, false);
 
 	*principal = CStringGetTextDatum(p);
 	*codigos = array_ordenado(lista != NIL ? lista : list_make1(codigo));
+}
+
+/* The principal of a code's group in estoque_cache.grupo (pending links left out). */
+char *
+principal_dobrado(const char *codigo)
+{
+	Carga     carga;
+	ParTexto *par;
+
+	memset(&carga, 0, sizeof(carga));
+	carga.membros = criar_hash("estoque_cache membros", sizeof(ParTexto), 4);
+	varrer("grupo", "grupo_pkey", 1, CStringGetTextDatum(codigo), visitar_grupo, &carga);
+	par = hash_search(carga.membros, &codigo, HASH_FIND, NULL);
+	return par != NULL ? par->valor : pstrdup(codigo);
+}
+
+/* The principal of a code's group, as the active snapshot sees it. */
+char *
+principal_de(const char *codigo)
+{
+	char *p;
+
+	membros_do_grupo(codigo, criar_hash("estoque_cache membros", sizeof(ParTexto), 8), &p, false);
+	return p;
 }
 
 /* estoque_cache_principal(produto text) returns text */

@@ -236,8 +236,9 @@ is( $node->safe_psql(
 		    FROM pg_proc p
 		   WHERE p.pronamespace = 'estoque_cache'::regnamespace
 		     AND has_function_privilege('public', p.oid, 'EXECUTE')}),
-	'estoque_cache.config(), estoque_cache.ordenar_codigos(text[]), '
-	  . 'estoque_cache.saldo_grupos(text,date,boolean)',
+	'estoque_cache.config(), estoque_cache.intacto(text,text[],text), '
+	  . 'estoque_cache.linha_atual(text,boolean), estoque_cache.linhas_reagrupadas(), '
+	  . 'estoque_cache.ordenar_codigos(text[]), estoque_cache.saldo_grupos(text,date,boolean)',
 	'PUBLIC can execute exactly the internal read functions');
 
 $node->safe_psql($db, 'DROP OWNED BY regress_dono CASCADE; DROP ROLE regress_dono');

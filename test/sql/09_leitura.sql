@@ -1,0 +1,209 @@
+--
+-- 09_leitura: the view read like a table (SPEC section 7).  The view is SQL
+-- over estoque_cache.resumo, the stored row of each folded group; what
+-- pending work touches in the reader's snapshot is computed afresh.  Every
+-- step compares the view, row for row both ways, with the list computed from
+-- the cache tables by another path (estoque_cache.saldo_grupos(NULL, NULL)),
+-- with the view filtered on each principal, and with
+-- estoque_cache_saldo_produto() of every code: :checar prints the
+-- differences (must be none).  Lookups must reach indexes, not the list.
+--
+\set SHOW_CONTEXT never
+\pset null '<null>'
+SET client_min_messages = warning;
+SET jit = off;
+SET DateStyle = 'ISO, YMD';
+
+SELECT estoque_cache_configurar(29, 7, 10, 'America/Sao_Paulo') AS config;
+
+CREATE SCHEMA t09;
+SET search_path = t09, public;
+
+CREATE TABLE movimentacao_estoque (
+    id               bigserial PRIMARY KEY,
+    cod_produto      varchar(50),
+    qtd_movimentacao numeric(15,3),
+    ativo            boolean DEFAULT true
+);
+CREATE TABLE separacao (
+    id              bigserial PRIMARY KEY,
+    cod_produto     varchar(50),
+    qtd_saldo       numeric(15,3),
+    expedicao       date,
+    sincronizado_nf boolean
+);
+CREATE TABLE unificacao_codigos (
+    id             bigserial PRIMARY KEY,
+    codigo_origem  integer,
+    codigo_destino integer,
+    ativo          boolean DEFAULT true
+);
+CREATE TABLE cadastro (
+    cod_produto  varchar(50) PRIMARY KEY,
+    nome_produto text
+);
+
+SELECT estoque_cache_attach('movimentacao', 'movimentacao_estoque') IS NOT NULL AS anexado;
+SELECT estoque_cache_attach('separacao', 'separacao') IS NOT NULL AS anexado;
+SELECT estoque_cache_attach_unificacao('unificacao_codigos') IS NOT NULL AS anexado;
+SELECT estoque_cache_attach_produtos('cadastro', 'cod_produto', 'nome_produto') IS NOT NULL
+    AS anexado;
+
+-- every code this test uses
+CREATE TABLE codigos_usados (c text PRIMARY KEY);
+INSERT INTO codigos_usados SELECT (9000 + i)::text FROM generate_series(1, 12) i;
+
+-- Differences between the view and two other readings of the same snapshot.
+CREATE FUNCTION diferencas() RETURNS TABLE (onde text, cod_produto text, linha text)
+LANGUAGE sql AS $$
+    (SELECT 'so na view', v.cod_produto, v::text FROM public.estoque_cache_saldo v
+     EXCEPT ALL
+     SELECT 'so na view', g.cod_produto, g::text FROM estoque_cache.saldo_grupos(NULL, NULL) g)
+    UNION ALL
+    (SELECT 'so na lista', g.cod_produto, g::text FROM estoque_cache.saldo_grupos(NULL, NULL) g
+     EXCEPT ALL
+     SELECT 'so na lista', v.cod_produto, v::text FROM public.estoque_cache_saldo v)
+    UNION ALL
+    -- the view filtered on one principal gives that group's row, once
+    SELECT 'por principal', g.cod_produto, g::text
+      FROM estoque_cache.saldo_grupos(NULL, NULL) g
+     WHERE (SELECT array_agg(v::text) FROM public.estoque_cache_saldo v
+             WHERE v.cod_produto = g.cod_produto) IS DISTINCT FROM ARRAY[g::text]
+    UNION ALL
+    -- any member code gives its group's row through estoque_cache_saldo_produto
+    SELECT 'por codigo', u.c, p::text
+      FROM t09.codigos_usados u
+      LEFT JOIN LATERAL public.estoque_cache_saldo_produto(u.c) p ON true
+     WHERE p IS DISTINCT FROM
+           (SELECT v FROM public.estoque_cache_saldo v
+             WHERE v.cod_produto = public.estoque_cache_principal(u.c))
+    ORDER BY 1, 2, 3
+$$;
+\set checar 'SELECT count(*) AS linhas_na_view FROM public.estoque_cache_saldo; SELECT * FROM t09.diferencas();'
+
+-- folded groups: single codes, a group of three, names
+INSERT INTO movimentacao_estoque (cod_produto, qtd_movimentacao)
+SELECT (9000 + i)::text, 10 * i FROM generate_series(1, 8) i;
+INSERT INTO separacao (cod_produto, qtd_saldo, expedicao)
+VALUES ('9002', 50, current_date + 2), ('9003', 5, NULL);
+INSERT INTO unificacao_codigos (codigo_origem, codigo_destino) VALUES (9004, 9005), (9005, 9006);
+INSERT INTO cadastro VALUES ('9001', 'Parafuso'), ('9004', 'Porca');
+SELECT estoque_cache_fold() >= 0 AS dobrado;
+SELECT count(*) > 0 AS resumo_guardado FROM estoque_cache.resumo;
+:checar
+
+-- pending deltas of stored groups (a member's, not the principal's)
+INSERT INTO movimentacao_estoque (cod_produto, qtd_movimentacao) VALUES ('9006', -100), ('9001', 1);
+:checar
+-- pending deltas of codes no folded row knows (and one that has only a name)
+INSERT INTO cadastro VALUES ('9010', 'Arruela');
+INSERT INTO movimentacao_estoque (cod_produto, qtd_movimentacao) VALUES ('9009', 7), ('9010', 3);
+:checar
+SELECT cod_produto, nome_produto, saldo_atual FROM estoque_cache_saldo
+ WHERE cod_produto IN ('9009', '9010') ORDER BY 1;
+
+-- pending link changes: one merging two stored groups and a new code, one
+-- splitting the group of three, inside a transaction and its savepoint
+BEGIN;
+INSERT INTO unificacao_codigos (codigo_origem, codigo_destino) VALUES (9001, 9009), (9009, 9004);
+:checar
+SELECT cod_produto, codigos, saldo_atual FROM estoque_cache_saldo
+ WHERE cod_produto IN ('9001', '9004', '9009') ORDER BY 1;
+SAVEPOINT s;
+DELETE FROM unificacao_codigos WHERE codigo_origem = 9009;
+UPDATE unificacao_codigos SET ativo = false WHERE codigo_origem = 9004;
+:checar
+SELECT cod_produto, codigos FROM estoque_cache_saldo
+ WHERE cod_produto IN ('9001', '9004', '9005', '9006', '9009') ORDER BY 1;
+ROLLBACK TO SAVEPOINT s;
+:checar
+COMMIT;
+:checar
+-- pending name changes
+UPDATE cadastro SET nome_produto = 'Parafuso sextavado' WHERE cod_produto = '9001';
+DELETE FROM cadastro WHERE cod_produto = '9004';
+:checar
+SELECT estoque_cache_fold() > 0 AS dobrado;
+:checar
+SELECT count(*) AS pendentes FROM (SELECT 1 FROM estoque_cache.delta
+    UNION ALL SELECT 1 FROM estoque_cache.aresta_delta
+    UNION ALL SELECT 1 FROM estoque_cache.nome_delta) x;
+
+-- a group whose figures all cancel out leaves the view, stored or pending
+INSERT INTO movimentacao_estoque (cod_produto, qtd_movimentacao) VALUES ('9008', -80);
+:checar
+SELECT estoque_cache_fold() > 0 AS dobrado;
+:checar
+SELECT count(*) AS linhas_9008 FROM estoque_cache_saldo WHERE cod_produto = '9008';
+
+-- rows stored for another day or other settings are computed again when
+-- read, and stored again by the next fold (and at once by configurar)
+UPDATE estoque_cache.resumo SET chave = 'ontem', status_ruptura = 'OBSOLETO';
+UPDATE estoque_cache.resumo_chave SET chave = 'ontem';
+:checar
+SELECT count(*) AS obsoletas_lidas FROM estoque_cache_saldo WHERE status_ruptura = 'OBSOLETO';
+SELECT estoque_cache_fold() >= 0 AS dobrado;
+SELECT count(*) AS obsoletas_guardadas FROM estoque_cache.resumo WHERE chave = 'ontem';
+SELECT estoque_cache_configurar(estoque_minimo => 1000) IS NOT NULL AS configurado;
+:checar
+SELECT count(*) AS ok_com_minimo_1000 FROM estoque_cache_saldo WHERE status_ruptura = 'OK';
+SELECT estoque_cache_configurar(estoque_minimo => 10) IS NOT NULL AS configurado;
+:checar
+
+-- detach and a repair keep the stored rows in line
+SELECT estoque_cache_detach('cadastro') IS NOT NULL AS desanexado;
+:checar
+-- (verify reports a damaged stored row; refresh stores it again)
+UPDATE estoque_cache.resumo SET saldo_atual = saldo_atual + 1 WHERE cod_produto = '9002';
+SELECT cod_produto, campo FROM estoque_cache_verify();
+SELECT estoque_cache_refresh('9002') >= 0 AS corrigido;
+:checar
+SELECT count(*) AS diferencas FROM estoque_cache_verify();
+
+-- Lookups reach indexes: the stored row by primary key, the codes only
+-- pending deltas know by the delta's index; never a scan of the list.
+CREATE FUNCTION plano(consulta text) RETURNS SETOF text LANGUAGE plpgsql AS $$
+BEGIN
+    RETURN QUERY EXECUTE 'EXPLAIN (COSTS OFF) ' || consulta;
+END;
+$$;
+SET enable_seqscan = off;  -- as with a table of many rows
+SELECT bool_or(l ~ 'Index (Only )?Scan using resumo_pkey') AS resumo_por_indice,
+       bool_or(l ~ 'delta_codigo_idx') AS delta_por_indice,
+       coalesce(bool_and(l !~ 'Seq Scan|saldo_grupos'), true) AS sem_varrer_tudo
+  FROM plano($q$SELECT * FROM public.estoque_cache_saldo WHERE cod_produto = '9002'$q$) l;
+PREPARE consulta(text) AS SELECT * FROM public.estoque_cache_saldo WHERE cod_produto = $1;
+SELECT bool_or(l ~ 'resumo_pkey') AS generico_por_indice,
+       coalesce(bool_and(l !~ 'Seq Scan'), true) AS generico_sem_varrer
+  FROM plano('EXECUTE consulta(''9002'')') l;
+RESET enable_seqscan;
+SELECT cod_produto, saldo_atual FROM estoque_cache_saldo WHERE cod_produto = ANY ('{9002,9003}')
+ ORDER BY 1;
+
+-- Nothing that grows with the products stays in the backend after a read:
+-- the memory of this backend after reading the list 20 times, against before.
+CREATE TABLE memoria (momento text, bytes bigint);
+INSERT INTO memoria SELECT 'antes', sum(total_bytes) FROM pg_backend_memory_contexts;
+INSERT INTO movimentacao_estoque (cod_produto, qtd_movimentacao)
+SELECT (100000 + i)::text, i FROM generate_series(1, 5000) i;
+SELECT estoque_cache_fold() > 0 AS dobrado;
+SELECT count(*) AS linhas FROM estoque_cache_saldo, generate_series(1, 20);
+INSERT INTO memoria SELECT 'depois', sum(total_bytes) FROM pg_backend_memory_contexts;
+SELECT (SELECT bytes FROM memoria WHERE momento = 'depois')
+     - (SELECT bytes FROM memoria WHERE momento = 'antes') < 1024 * 1024
+    AS menos_de_1mb_guardado;
+-- what stays is the attachments' definitions, one small context each
+SELECT string_agg(DISTINCT name, ', ' ORDER BY name) AS contextos_do_cache,
+       sum(total_bytes) < 256 * 1024 AS pequenos
+  FROM pg_backend_memory_contexts WHERE name LIKE 'estoque_cache%';
+
+-- estoque_cache.keep_list, of 1.0, is still accepted (with no effect)
+SET estoque_cache.keep_list = off;
+SELECT count(*) AS linhas FROM estoque_cache_saldo;
+RESET estoque_cache.keep_list;
+
+SELECT estoque_cache_detach('movimentacao_estoque') IS NOT NULL AS desanexado;
+SELECT estoque_cache_detach('separacao') IS NOT NULL AS desanexado;
+SELECT estoque_cache_detach('unificacao_codigos') IS NOT NULL AS desanexado;
+SELECT count(*) AS resumo_vazio FROM estoque_cache.resumo;
+DROP SCHEMA t09 CASCADE;
