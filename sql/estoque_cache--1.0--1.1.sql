@@ -2608,7 +2608,8 @@ CREATE FUNCTION estoque_cache.linhas_dobradas(principais text[])
  * Store again the rows of estoque_cache.resumo of the groups of `codigos`
  * (as the folded tables now make them: the groups the codes were in and
  * the groups they are in), or of every group when NULL.  Called in every
- * transaction that writes saldo, grupo or nome, after those writes.
+ * transaction that writes saldo, grupo or nome, after those writes, and by
+ * estoque_cache_configurar.
  */
 CREATE FUNCTION estoque_cache.resumir(codigos text[]) RETURNS bigint
     LANGUAGE plpgsql
@@ -2618,6 +2619,9 @@ DECLARE
     alvos text[];
     n bigint;
 BEGIN
+    -- the folder's lock (already held by the folds, repairs and detach): two
+    -- transactions storing the same group's row would collide on its key
+    PERFORM pg_advisory_xact_lock(4532, 0);
     IF $1 IS NULL THEN
         DELETE FROM estoque_cache.resumo;
         INSERT INTO estoque_cache.resumo SELECT * FROM estoque_cache.linhas_dobradas(NULL);
