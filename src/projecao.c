@@ -34,6 +34,7 @@
 #include "miscadmin.h"
 #include "utils/acl.h"
 #include "utils/json.h"
+#include "utils/jsonb.h"
 #include "utils/jsonfuncs.h"
 #include "utils/lsyscache.h"
 #include "access/htup_details.h"
@@ -1304,30 +1305,51 @@ estoque_cache_config(PG_FUNCTION_ARGS)
 	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(BlessTupleDesc(desc), valores, nulos)));
 }
 
-/* Append a datum of the view's or the projection's columns as a JSON value. */
+/* Push a string (a key or a value) into a jsonb being built. */
 static void
-json_valor(StringInfo buf, Datum valor, bool nulo, Oid tipo)
+json_texto(JsonbParseState **estado, JsonbIteratorToken token, const char *texto)
 {
-	char data[128];
+	JsonbValue v;
+
+	v.type = jbvString;
+	v.val.string.val = (char *) texto;
+	v.val.string.len = strlen(texto);
+	pushJsonbValue(estado, token, &v);
+}
+
+/*
+ * Push a datum of the view's or the projection's columns as a jsonb value:
+ * numbers as numerics (their scale kept), dates and timestamps as their
+ * ISO strings, arrays of codes as arrays of strings.
+ */
+static void
+json_valor(JsonbParseState **estado, Datum valor, bool nulo, Oid tipo)
+{
+	JsonbValue v;
+	char       data[128];
 
 	if (nulo)
 	{
-		appendStringInfoString(buf, "null");
+		v.type = jbvNull;
+		pushJsonbValue(estado, WJB_VALUE, &v);
 		return;
 	}
 	switch (tipo)
 	{
 		case NUMERICOID:
-			appendStringInfoString(buf, DatumGetCString(DirectFunctionCall1(numeric_out, valor)));
+			v.type = jbvNumeric;
+			v.val.numeric = DatumGetNumeric(valor);
+			pushJsonbValue(estado, WJB_VALUE, &v);
 			break;
 		case INT4OID:
-			appendStringInfo(buf, "%d", DatumGetInt32(valor));
+			v.type = jbvNumeric;
+			v.val.numeric = int64_to_numeric(DatumGetInt32(valor));
+			pushJsonbValue(estado, WJB_VALUE, &v);
 			break;
 		case DATEOID:
 		case TIMESTAMPTZOID:
-			appendStringInfoChar(buf, '"');
-			appendStringInfoString(buf, JsonEncodeDateTime(data, valor, tipo, NULL));
-			appendStringInfoChar(buf, '"');
+			/* copied: the tree keeps a pointer to the string until it is flattened */
+			json_texto(estado, WJB_VALUE, pstrdup(JsonEncodeDateTime(data, valor, tipo, NULL)));
 			break;
 		case TEXTARRAYOID:
 		{
@@ -1336,19 +1358,24 @@ json_valor(StringInfo buf, Datum valor, bool nulo, Oid tipo)
 
 			deconstruct_array(DatumGetArrayTypeP(valor), TEXTOID, -1, false, TYPALIGN_INT, &elems,
 							  NULL, &n);
-			appendStringInfoChar(buf, '[');
+			pushJsonbValue(estado, WJB_BEGIN_ARRAY, NULL);
 			for (int i = 0; i < n; i++)
-			{
-				if (i > 0)
-					appendStringInfoString(buf, ", ");
-				escape_json(buf, TextDatumGetCString(elems[i]));
-			}
-			appendStringInfoChar(buf, ']');
+				json_texto(estado, WJB_ELEM, TextDatumGetCString(elems[i]));
+			pushJsonbValue(estado, WJB_END_ARRAY, NULL);
 			break;
 		}
 		default:
-			escape_json(buf, TextDatumGetCString(valor));
+			json_texto(estado, WJB_VALUE, TextDatumGetCString(valor));
+			break;
 	}
+}
+
+/* Push a key and its value. */
+static void
+json_par(JsonbParseState **estado, const char *chave, Datum valor, bool nulo, Oid tipo)
+{
+	json_texto(estado, WJB_KEY, chave);
+	json_valor(estado, valor, nulo, tipo);
 }
 
 /*
@@ -1373,7 +1400,8 @@ estoque_cache_produto(PG_FUNCTION_ARGS)
 	Grupo           *g;
 	Datum            valores[NUM_COLUNAS];
 	bool             nulos[NUM_COLUNAS];
-	StringInfoData   buf;
+	JsonbParseState *estado = NULL;
+	JsonbValue      *doc;
 	Datum            corrente;
 
 	carregar_config(&cfg);
@@ -1382,35 +1410,29 @@ estoque_cache_produto(PG_FUNCTION_ARGS)
 		PG_RETURN_NULL();
 
 	valores_grupo(g, &cfg, valores, nulos);
-	initStringInfo(&buf);
-	appendStringInfoChar(&buf, '{');
+	/* built as a jsonb value tree: no JSON text to parse again */
+	pushJsonbValue(&estado, WJB_BEGIN_OBJECT, NULL);
 	for (int i = 0; i < NUM_COLUNAS; i++)
-	{
-		escape_json(&buf, colunas[i]);
-		appendStringInfoString(&buf, ": ");
-		json_valor(&buf, valores[i], nulos[i], tipos[i]);
-		appendStringInfoString(&buf, ", ");
-	}
-	appendStringInfoString(&buf, "\"projecao_29_dias\": [");
+		json_par(&estado, colunas[i], valores[i], nulos[i], tipos[i]);
+	json_texto(&estado, WJB_KEY, "projecao_29_dias");
+	pushJsonbValue(&estado, WJB_BEGIN_ARRAY, NULL);
 	corrente = zero_se_nulo(g->total[FONTE_MOVIMENTACAO]);
 	for (int d = 0; d < cfg.horizonte; d++)
 	{
 		DiaProjecao dia;
 
 		projetar_dia(g, d, corrente, &dia);
-		appendStringInfo(&buf, "%s{\"dia\": %d, \"data\": ", d > 0 ? ", " : "", d);
-		json_valor(&buf, DateADTGetDatum(cfg.hoje + d), false, DATEOID);
-		appendStringInfoString(&buf, ", \"estoque_inicial\": ");
-		json_valor(&buf, dia.inicial, false, NUMERICOID);
-		appendStringInfoString(&buf, ", \"saida_prevista\": ");
-		json_valor(&buf, dia.saida, false, NUMERICOID);
-		appendStringInfoString(&buf, ", \"producao_programada\": ");
-		json_valor(&buf, dia.producao, false, NUMERICOID);
-		appendStringInfoString(&buf, ", \"estoque_final\": ");
-		json_valor(&buf, dia.final, false, NUMERICOID);
-		appendStringInfoChar(&buf, '}');
+		pushJsonbValue(&estado, WJB_BEGIN_OBJECT, NULL);
+		json_par(&estado, "dia", Int32GetDatum(d), false, INT4OID);
+		json_par(&estado, "data", DateADTGetDatum(cfg.hoje + d), false, DATEOID);
+		json_par(&estado, "estoque_inicial", dia.inicial, false, NUMERICOID);
+		json_par(&estado, "saida_prevista", dia.saida, false, NUMERICOID);
+		json_par(&estado, "producao_programada", dia.producao, false, NUMERICOID);
+		json_par(&estado, "estoque_final", dia.final, false, NUMERICOID);
+		pushJsonbValue(&estado, WJB_END_OBJECT, NULL);
 		corrente = dia.final;
 	}
-	appendStringInfoString(&buf, "]}");
-	PG_RETURN_DATUM(DirectFunctionCall1(jsonb_in, CStringGetDatum(buf.data)));
+	pushJsonbValue(&estado, WJB_END_ARRAY, NULL);
+	doc = pushJsonbValue(&estado, WJB_END_OBJECT, NULL);
+	PG_RETURN_JSONB_P(JsonbValueToJsonb(doc));
 }
