@@ -176,7 +176,9 @@ ALTER TABLE estoque_cache.nome_delta SET (autovacuum_vacuum_scale_factor = 0.0,
  * The view's row of every group of the folded state (saldo, grupo, nome,
  * nothing pending): groups with figures, and groups of two or more codes.
  * visivel: it has something to show; chave: the D0 and settings it was
- * computed for (estoque_cache.chave_atual()).  Written only by
+ * computed for (estoque_cache.chave_atual()); eventos: what the projection
+ * needs for another D0, so that a row is brought up to date with pending
+ * deltas, another day or other settings without reading the folded tables.  Written only by
  * estoque_cache.resumir, in the transactions that write the folded tables,
  * so that every snapshot sees it consistent with them.  The view reads it
  * by its primary key and computes afresh only what pending changes touch
@@ -196,7 +198,12 @@ CREATE TABLE estoque_cache.resumo (
     status_ruptura      text NOT NULL,
     atualizado_em       timestamptz,
     visivel             boolean NOT NULL,
-    chave               text NOT NULL
+    chave               text NOT NULL,
+    -- the folded exits (pre_separacao + separacao) and production of each
+    -- date ('-infinity': undated), by date: the projection for any D0
+    eventos_data        date[],
+    eventos_saida       numeric[],
+    eventos_producao    numeric[]
 );
 CREATE INDEX resumo_codigos_idx ON estoque_cache.resumo USING gin (codigos)
     WITH (fastupdate = off);
@@ -322,11 +329,15 @@ CREATE FUNCTION estoque_cache.intacto(principal text, codigos text[], chave text
     AS 'MODULE_PATHNAME', 'estoque_cache_intacto' LANGUAGE C STABLE STRICT;
 
 /*
- * Both return rows of estoque_cache.resumo (visivel always true), whose type
+ * They return rows of estoque_cache.resumo (visivel always true), whose type
  * the executor finds in the type cache on every execution of the view.
  */
-CREATE FUNCTION estoque_cache.linha_atual(principal text, novo boolean)
-    RETURNS SETOF estoque_cache.resumo AS 'MODULE_PATHNAME', 'estoque_cache_linha_atual'
+CREATE FUNCTION estoque_cache.linha_recalculada(r estoque_cache.resumo)
+    RETURNS SETOF estoque_cache.resumo AS 'MODULE_PATHNAME', 'estoque_cache_linha_recalculada'
+    LANGUAGE C STABLE STRICT ROWS 1;
+
+CREATE FUNCTION estoque_cache.linha_nova(codigo text)
+    RETURNS SETOF estoque_cache.resumo AS 'MODULE_PATHNAME', 'estoque_cache_linha_nova'
     LANGUAGE C STABLE STRICT ROWS 1;
 
 CREATE FUNCTION estoque_cache.linhas_reagrupadas()
@@ -360,14 +371,14 @@ CREATE VIEW @extschema@.estoque_cache_saldo AS
            l.qtd_pre_separacao, l.qtd_separacao, l.saldo_disponivel, l.previsao_ruptura_7d,
            l.data_ruptura, l.status_ruptura, l.atualizado_em
       FROM estoque_cache.resumo r
-     CROSS JOIN LATERAL estoque_cache.linha_atual(r.cod_produto, false) l
+     CROSS JOIN LATERAL estoque_cache.linha_recalculada(r) l
      WHERE NOT estoque_cache.intacto(r.cod_produto, r.codigos, r.chave)
     UNION ALL
     SELECT n.codigo, l.nome_produto, l.codigos, l.saldo_atual, l.qtd_carteira,
            l.qtd_pre_separacao, l.qtd_separacao, l.saldo_disponivel, l.previsao_ruptura_7d,
            l.data_ruptura, l.status_ruptura, l.atualizado_em
       FROM (SELECT DISTINCT d.codigo COLLATE "default" AS codigo FROM estoque_cache.delta d) n
-     CROSS JOIN LATERAL estoque_cache.linha_atual(n.codigo, true) l
+     CROSS JOIN LATERAL estoque_cache.linha_nova(n.codigo) l
     UNION ALL
     SELECT x.cod_produto, x.nome_produto, x.codigos, x.saldo_atual, x.qtd_carteira,
            x.qtd_pre_separacao, x.qtd_separacao, x.saldo_disponivel, x.previsao_ruptura_7d,
@@ -2516,7 +2527,8 @@ REVOKE ALL ON ALL FUNCTIONS IN SCHEMA estoque_cache FROM PUBLIC;
 GRANT USAGE ON SCHEMA estoque_cache TO PUBLIC;
 GRANT EXECUTE ON FUNCTION estoque_cache.saldo_grupos(text, date, boolean),
                           estoque_cache.intacto(text, text[], text),
-                          estoque_cache.linha_atual(text, boolean),
+                          estoque_cache.linha_recalculada(estoque_cache.resumo),
+                          estoque_cache.linha_nova(text),
                           estoque_cache.linhas_reagrupadas(),
                           estoque_cache.config(),
                           estoque_cache.ordenar_codigos(text[]) TO PUBLIC;

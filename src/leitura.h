@@ -69,6 +69,14 @@ typedef struct Config
 	DateADT hoje;
 } Config;
 
+/* The folded exits and production of a group on one date (any date). */
+typedef struct Evento
+{
+	DateADT data; /* DATEVAL_NOBEGIN for undated rows */
+	Datum   saida;    /* numeric, (Datum) 0 when none */
+	Datum   producao; /* numeric, (Datum) 0 when none */
+} Evento;
+
 /* One group being read. */
 typedef struct Grupo
 {
@@ -82,6 +90,9 @@ typedef struct Grupo
 	TimestampTz atualizado_em;
 	bool        conhecido;   /* any figure, link or name */
 	bool        tem_figuras; /* any row of saldo or delta */
+	Evento     *eventos;     /* every date with exits or production, as read */
+	int         n_eventos;
+	int         max_eventos;
 } Grupo;
 
 /* A code and a string that goes with it (principal, name), hashed by code. */
@@ -117,6 +128,9 @@ extern void   varrer(const char *tabela, const char *indice, AttrNumber coluna, 
 extern void   carregar_grupos(Carga *carga, const char *produto, int dias, Config *cfg,
 							  bool so_dobrado);
 extern void   aplicar_figura(Grupo *g, Config *cfg, int dias, Datum *valores);
+extern void   aplicar_evento(Grupo *g, Config *cfg, int dias, DateADT data, Datum saida,
+							 Datum producao);
+extern void   somar_total(Grupo *g, int fonte, Datum valor);
 extern void   nomear(Grupo *g, HTAB *nomes);
 extern char  *principal_de(const char *codigo);
 extern char  *principal_dobrado(const char *codigo);

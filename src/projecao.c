@@ -311,32 +311,13 @@ visitar_grupo(Datum *valores, bool *nulos, void *arg)
 	}
 }
 
-/*
- * Add one row of estoque_cache.saldo or estoque_cache.delta (codigo,
- * anexo_id, data, fonte, quantidade, atualizado_em) to its group.  Day
- * arrays have `dias` entries from cfg->hoje.  Never changes a numeric in
- * place: accumulators are replaced, so a copied Grupo may share them.
- */
-void
-aplicar_figura(Grupo *g, Config *cfg, int dias, Datum *valores)
+/* Add an exit (or production) dated `data` to the day it counts on, if any. */
+static void
+somar_no_dia(Grupo *g, Config *cfg, int dias, DateADT data, bool producao, Datum q)
 {
-	DateADT     data = DatumGetDateADT(valores[Anum_figura_data - 1]);
-	int         fonte = DatumGetInt16(valores[Anum_figura_fonte - 1]);
-	Datum       q = valores[Anum_figura_quantidade - 1];
-	TimestampTz quando = DatumGetTimestampTz(valores[Anum_figura_atualizado_em - 1]);
-	int64       dia;
+	int64 dia;
 
-	g->conhecido = true;
-	g->tem_figuras = true;
-	if (!g->tem_atualizado || quando > g->atualizado_em)
-		g->atualizado_em = quando;
-	g->tem_atualizado = true;
-	if (fonte < FONTE_MOVIMENTACAO || fonte > FONTE_PRODUCAO)
-		return;
-	if (fonte != FONTE_PRODUCAO)
-		somar(&g->total[fonte], q);
-
-	if (fonte == FONTE_PRE_SEPARACAO || fonte == FONTE_SEPARACAO)
+	if (!producao)
 	{
 		/* undated or past exits are still pending: they count on D0 */
 		dia = (DATE_IS_NOBEGIN(data) || data <= cfg->hoje) ? 0 : (int64) data - cfg->hoje;
@@ -347,7 +328,7 @@ aplicar_figura(Grupo *g, Config *cfg, int dias, Datum *valores)
 			somar(&g->saida[dia], q);
 		}
 	}
-	else if (fonte == FONTE_PRODUCAO && !DATE_NOT_FINITE(data) && data >= cfg->hoje)
+	else if (!DATE_NOT_FINITE(data) && data >= cfg->hoje)
 	{
 		/* production dated before D0 (or undated) is not counted */
 		dia = (int64) data - cfg->hoje;
@@ -357,6 +338,82 @@ aplicar_figura(Grupo *g, Config *cfg, int dias, Datum *valores)
 				g->producao = palloc0(sizeof(Datum) * dias);
 			somar(&g->producao[dia], q);
 		}
+	}
+}
+
+/* Record a dated figure by its date, whatever D0 is (see Evento). */
+static void
+registrar_evento(Grupo *g, DateADT data, bool producao, Datum q)
+{
+	Evento *e = NULL;
+
+	for (int i = 0; i < g->n_eventos && e == NULL; i++)
+		if (g->eventos[i].data == data)
+			e = &g->eventos[i];
+	if (e == NULL)
+	{
+		if (g->n_eventos == g->max_eventos)
+		{
+			g->max_eventos = Max(8, g->max_eventos * 2);
+			g->eventos = g->eventos == NULL
+							 ? palloc(sizeof(Evento) * g->max_eventos)
+							 : repalloc(g->eventos, sizeof(Evento) * g->max_eventos);
+		}
+		e = &g->eventos[g->n_eventos++];
+		e->data = data;
+		e->saida = e->producao = (Datum) 0;
+	}
+	somar(producao ? &e->producao : &e->saida, q);
+}
+
+/* Add to a group's total of a source (1..4). */
+void
+somar_total(Grupo *g, int fonte, Datum valor)
+{
+	somar(&g->total[fonte], valor);
+}
+
+/*
+ * Add the stored exits and production of one date (estoque_cache.resumo's
+ * eventos) to a group's days from cfg->hoje.
+ */
+void
+aplicar_evento(Grupo *g, Config *cfg, int dias, DateADT data, Datum saida, Datum producao)
+{
+	if (saida != (Datum) 0)
+		somar_no_dia(g, cfg, dias, data, false, saida);
+	if (producao != (Datum) 0)
+		somar_no_dia(g, cfg, dias, data, true, producao);
+}
+
+/*
+ * Add one row of estoque_cache.saldo or estoque_cache.delta (codigo,
+ * anexo_id, data, fonte, quantidade, atualizado_em) to its group.  Day
+ * arrays have `dias` entries from cfg->hoje; dated figures are also kept by
+ * date (g->eventos).  Never changes a numeric in place: accumulators are
+ * replaced, so a copied Grupo may share them.
+ */
+void
+aplicar_figura(Grupo *g, Config *cfg, int dias, Datum *valores)
+{
+	DateADT     data = DatumGetDateADT(valores[Anum_figura_data - 1]);
+	int         fonte = DatumGetInt16(valores[Anum_figura_fonte - 1]);
+	Datum       q = valores[Anum_figura_quantidade - 1];
+	TimestampTz quando = DatumGetTimestampTz(valores[Anum_figura_atualizado_em - 1]);
+
+	g->conhecido = true;
+	g->tem_figuras = true;
+	if (!g->tem_atualizado || quando > g->atualizado_em)
+		g->atualizado_em = quando;
+	g->tem_atualizado = true;
+	if (fonte < FONTE_MOVIMENTACAO || fonte > FONTE_PRODUCAO)
+		return;
+	if (fonte != FONTE_PRODUCAO)
+		somar(&g->total[fonte], q);
+	if (FONTE_TEM_DATA(fonte))
+	{
+		somar_no_dia(g, cfg, dias, data, fonte == FONTE_PRODUCAO, q);
+		registrar_evento(g, data, fonte == FONTE_PRODUCAO, q);
 	}
 }
 

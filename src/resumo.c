@@ -5,19 +5,22 @@
  *
  * estoque_cache.resumo keeps one row per group of the folded state (saldo,
  * grupo, nome), with the view's columns computed for one D0 and one set of
- * settings (its `chave`).  It is written only with the folded tables, in the
- * same transactions (estoque_cache.resumir), so every snapshot sees it
+ * settings (its `chave`), and the group's dated exits and production by
+ * date.  It is written only with the folded tables, in the same
+ * transactions (estoque_cache.resumir), so every snapshot sees it
  * consistent with them.  The view is SQL over it, so that a filter on
  * cod_produto reaches its primary key:
  *
  *	 1. the stored row of every group that nothing pending touches in the
  *		reader's snapshot (estoque_cache.intacto, a cheap test per row);
- *	 2. for the stored groups that pending work does touch, their row
- *		computed afresh from the cache tables in that snapshot
- *		(estoque_cache.linha_atual), or nothing when the group's principal
- *		changed;
+ *	 2. the stored groups that pending work or another day touches
+ *		(estoque_cache.linha_recalculada): the stored totals and dated
+ *		events plus the group's pending deltas, projected from today, with
+ *		no read of the folded tables; when a pending link or name change
+ *		touches the group, computed from the cache tables in the snapshot,
+ *		or nothing when the group's principal changed;
  *	 3. codes with pending deltas that the folded state does not know at all
- *		(linha_atual with `novo`), reached through estoque_cache.delta by
+ *		(estoque_cache.linha_nova), reached through estoque_cache.delta by
  *		index;
  *	 4. groups that pending link changes make out of codes whose folded
  *		group has another principal (estoque_cache.linhas_reagrupadas).
@@ -25,8 +28,6 @@
  * Each principal of the snapshot belongs to exactly one of these: a stored
  * principal to 1 or 2; a code no folded row knows to 3, unless a pending
  * link touches it; any other principal that pending links create to 4.
- * "Today" and the settings are part of intacto's test: a row stored for
- * another day is computed again when read (and the folder stores it again).
  *
  * Nothing is kept between transactions: the state the functions build
  * (which codes have pending work) lives in the transaction's memory.
@@ -55,6 +56,7 @@
 #include "utils/numeric.h"
 #include "utils/rel.h"
 #include "utils/snapmgr.h"
+#include "utils/typcache.h"
 
 #include "estoque_cache.h"
 #include "leitura.h"
@@ -62,15 +64,23 @@
 PG_FUNCTION_INFO_V1(estoque_cache_linhas_dobradas);
 PG_FUNCTION_INFO_V1(estoque_cache_chave_atual);
 PG_FUNCTION_INFO_V1(estoque_cache_intacto);
-PG_FUNCTION_INFO_V1(estoque_cache_linha_atual);
+PG_FUNCTION_INFO_V1(estoque_cache_linha_recalculada);
+PG_FUNCTION_INFO_V1(estoque_cache_linha_nova);
 PG_FUNCTION_INFO_V1(estoque_cache_linhas_reagrupadas);
 PG_FUNCTION_INFO_V1(estoque_cache_saldo_produto);
 
-/* Columns of estoque_cache.resumo: the view's, then visivel and chave. */
-#define Anum_resumo_codigos Anum_saldo_codigos
-#define Anum_resumo_visivel (NUM_COLUNAS + 1)
-#define Anum_resumo_chave   (NUM_COLUNAS + 2)
-#define NUM_COLUNAS_RESUMO  (NUM_COLUNAS + 2)
+/*
+ * Columns of estoque_cache.resumo: the view's, then visivel, chave and the
+ * folded exits and production by date (eventos_data, eventos_saida,
+ * eventos_producao: arrays of the same length, NULL for none).
+ */
+#define Anum_resumo_codigos          Anum_saldo_codigos
+#define Anum_resumo_visivel          (NUM_COLUNAS + 1)
+#define Anum_resumo_chave            (NUM_COLUNAS + 2)
+#define Anum_resumo_eventos_data     (NUM_COLUNAS + 3)
+#define Anum_resumo_eventos_saida    (NUM_COLUNAS + 4)
+#define Anum_resumo_eventos_producao (NUM_COLUNAS + 5)
+#define NUM_COLUNAS_RESUMO           (NUM_COLUNAS + 5)
 
 /*
  * Calls of estoque_cache.intacto() in one query after which it reads the
@@ -82,15 +92,23 @@ PG_FUNCTION_INFO_V1(estoque_cache_saldo_produto);
 /* What is pending in the snapshot of one query, as far as it was needed. */
 typedef struct Pendencias
 {
-	char *chave;     /* D0 and settings of this query */
-	HTAB *vinculos;  /* codes a visible link change touches; NULL: none */
-	int   chamadas;  /* intacto() calls so far */
-	bool  varrido;   /* com_delta and com_nome hold every code */
-	HTAB *com_delta; /* codes with visible rows of delta (once varrido) */
-	HTAB *com_nome;  /* codes with visible rows of nome_delta (once varrido) */
-	Oid   delta, delta_idx, delta_colacao; /* for the probes by code */
-	Oid   nome_delta, nome_delta_idx, nome_delta_colacao;
+	Config cfg;       /* settings and D0 */
+	char  *chave;     /* the same, as resumo.chave spells it */
+	HTAB  *vinculos;  /* codes a visible link change touches; NULL: none */
+	int    chamadas;  /* intacto() calls so far */
+	bool   varrido;   /* com_delta and com_nome hold every code */
+	HTAB  *com_delta; /* DeltasDoCodigo of every visible row of delta (once varrido) */
+	HTAB  *com_nome;  /* codes with visible rows of nome_delta (once varrido) */
+	Oid    delta, delta_idx, delta_colacao; /* for the probes by code */
+	Oid    nome_delta, nome_delta_idx, nome_delta_colacao;
 } Pendencias;
+
+/* The visible rows of delta of one code, each a copy of its values. */
+typedef struct DeltasDoCodigo
+{
+	char *codigo; /* hash key */
+	List *linhas; /* of Datum[6] */
+} DeltasDoCodigo;
 
 /* The settings and D0 a stored row depends on, as text. */
 static char *
@@ -166,6 +184,38 @@ coletar(const char *tabela, int coluna, HTAB *codigos)
 		chave = hash_search(codigos, &codigo, HASH_ENTER, &achou);
 		if (!achou)
 			*chave = pstrdup(codigo);
+	}
+	table_endscan(scan);
+	table_close(rel, AccessShareLock);
+}
+
+/* Every visible row of delta, by code, copied into the current memory context. */
+static void
+coletar_deltas(HTAB *deltas)
+{
+	Relation      rel = table_open(ec_relid("delta"), AccessShareLock);
+	TupleDesc     desc = RelationGetDescr(rel);
+	TableScanDesc scan = table_beginscan(rel, GetActiveSnapshot(), 0, NULL);
+	HeapTuple     tup;
+
+	while ((tup = heap_getnext(scan, ForwardScanDirection)) != NULL)
+	{
+		Datum          *v = palloc(sizeof(Datum) * desc->natts);
+		bool           *n = palloc(sizeof(bool) * desc->natts);
+		char           *codigo;
+		bool            achou;
+		DeltasDoCodigo *e;
+
+		heap_deform_tuple(tup, desc, v, n);
+		for (int i = 0; i < desc->natts; i++)
+			if (!n[i])
+				v[i] = datumCopy(v[i], TupleDescAttr(desc, i)->attbyval,
+								 TupleDescAttr(desc, i)->attlen);
+		codigo = TextDatumGetCString(v[Anum_figura_codigo - 1]);
+		e = hash_search(deltas, &codigo, HASH_ENTER, &achou);
+		if (!achou)
+			e->linhas = NIL;
+		e->linhas = lappend(e->linhas, v);
 	}
 	table_endscan(scan);
 	table_close(rel, AccessShareLock);
@@ -247,7 +297,6 @@ pendencias(void)
 	Snapshot      foto = GetActiveSnapshot();
 	MemoryContext antigo;
 	Pendencias   *p;
-	Config        cfg;
 
 	if (pendencias_lxid == MyProc->lxid && pendencias_atuais != NULL &&
 		mesma_foto(foto, &pendencias_foto) && leitor == GetUserId())
@@ -273,8 +322,8 @@ pendencias(void)
 
 	antigo = MemoryContextSwitchTo(pendencias_mcxt);
 	p = palloc0(sizeof(Pendencias));
-	carregar_config(&cfg);
-	p->chave = chave_de(&cfg);
+	carregar_config(&p->cfg);
+	p->chave = chave_de(&p->cfg);
 	coletar_vinculos(&p->vinculos);
 	p->delta = ec_relid("delta");
 	p->delta_idx = ec_relid("delta_codigo_idx");
@@ -312,9 +361,9 @@ grupo_intacto(Pendencias *p, text *chave, ArrayType *codigos)
 	{
 		MemoryContext antigo = MemoryContextSwitchTo(pendencias_mcxt);
 
-		p->com_delta = criar_hash("estoque_cache codigos com delta", sizeof(char *), 256);
+		p->com_delta = criar_hash("estoque_cache deltas", sizeof(DeltasDoCodigo), 256);
 		p->com_nome = criar_hash("estoque_cache codigos com nome", sizeof(char *), 16);
-		coletar("delta", 1, p->com_delta);
+		coletar_deltas(p->com_delta);
 		coletar("nome_delta", 1, p->com_nome);
 		p->varrido = true;
 		MemoryContextSwitchTo(antigo);
@@ -398,6 +447,135 @@ emitir_calculada(ReturnSetInfo *rsinfo, const char *principal, const char *chave
 		nulos[Anum_resumo_visivel - 1] = false;
 		valores[Anum_resumo_chave - 1] = CStringGetTextDatum(chave);
 		nulos[Anum_resumo_chave - 1] = false;
+		for (int i = Anum_resumo_eventos_data; i <= NUM_COLUNAS_RESUMO; i++)
+			nulos[i - 1] = true;
+		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, valores, nulos);
+	}
+	MemoryContextSwitchTo(antigo);
+	MemoryContextDelete(trabalho);
+}
+
+/* A row of estoque_cache.delta, read by index: added to the group. */
+static void
+visitar_delta(Datum *valores, bool *nulos, void *arg)
+{
+	void  **args = (void **) arg;
+	Config *cfg = (Config *) args[1];
+
+	aplicar_figura((Grupo *) args[0], cfg, cfg->horizonte, valores);
+}
+
+/*
+ * Whether a pending link or name change touches one of the codes of a stored
+ * row: its group (or name) may then differ from the stored one.
+ */
+static bool
+toca_vinculos_ou_nomes(Pendencias *p, Datum *r)
+{
+	Datum *codigos;
+	bool  *nulos;
+	int    n;
+
+	deconstruct_array(DatumGetArrayTypeP(r[Anum_resumo_codigos - 1]), TEXTOID, -1, false,
+					  TYPALIGN_INT, &codigos, &nulos, &n);
+	for (int i = 0; i < n; i++)
+	{
+		char *c = TextDatumGetCString(codigos[i]);
+
+		if (contem(p->vinculos, c) ||
+			(p->varrido ? contem(p->com_nome, c)
+						: existe(p->nome_delta, p->nome_delta_idx, p->nome_delta_colacao, c)))
+			return true;
+	}
+	return false;
+}
+
+/*
+ * The view's row of a group from its stored row (the values of a row of
+ * estoque_cache.resumo) and the pending deltas of its codes, computed with
+ * today's D0 and settings from the stored totals and dated events: no read
+ * of the folded tables.  Only for a group no pending link or name change
+ * touches (toca_vinculos_ou_nomes).
+ */
+static void
+emitir_de_guardada(ReturnSetInfo *rsinfo, Pendencias *p, Datum *r, bool *rn)
+{
+	Config       *cfg = &p->cfg;
+	Datum        *codigos;
+	bool         *nulos_c;
+	int           n;
+	Grupo         g;
+	MemoryContext trabalho;
+	MemoryContext antigo;
+
+	deconstruct_array(DatumGetArrayTypeP(r[Anum_resumo_codigos - 1]), TEXTOID, -1, false,
+					  TYPALIGN_INT, &codigos, &nulos_c, &n);
+	trabalho =
+		AllocSetContextCreate(CurrentMemoryContext, "estoque_cache linha", ALLOCSET_DEFAULT_SIZES);
+	antigo = MemoryContextSwitchTo(trabalho);
+	memset(&g, 0, sizeof(g));
+	g.principal = TextDatumGetCString(r[Anum_saldo_cod_produto - 1]);
+	g.codigos = r[Anum_resumo_codigos - 1];
+	g.nome = rn[Anum_saldo_nome_produto - 1] ? NULL
+											 : TextDatumGetCString(r[Anum_saldo_nome_produto - 1]);
+	for (int f = FONTE_MOVIMENTACAO; f <= FONTE_SEPARACAO; f++)
+		somar_total(&g, f, r[Anum_saldo_saldo_atual - 2 + f]);
+	if (!rn[Anum_saldo_atualizado_em - 1])
+	{
+		g.tem_atualizado = true;
+		g.atualizado_em = DatumGetTimestampTz(r[Anum_saldo_atualizado_em - 1]);
+	}
+	if (!rn[Anum_resumo_eventos_data - 1])
+	{
+		Datum *datas, *saidas, *producoes;
+		bool  *nd, *ns, *np;
+		int    k;
+
+		deconstruct_array(DatumGetArrayTypeP(r[Anum_resumo_eventos_data - 1]), DATEOID,
+						  sizeof(DateADT), true, TYPALIGN_INT, &datas, &nd, &k);
+		deconstruct_array(DatumGetArrayTypeP(r[Anum_resumo_eventos_saida - 1]), NUMERICOID, -1,
+						  false, TYPALIGN_INT, &saidas, &ns, &k);
+		deconstruct_array(DatumGetArrayTypeP(r[Anum_resumo_eventos_producao - 1]), NUMERICOID, -1,
+						  false, TYPALIGN_INT, &producoes, &np, &k);
+		for (int i = 0; i < k; i++)
+			aplicar_evento(&g, cfg, cfg->horizonte, DatumGetDateADT(datas[i]),
+						   ns[i] ? (Datum) 0 : saidas[i], np[i] ? (Datum) 0 : producoes[i]);
+	}
+	/* the pending deltas of its codes */
+	for (int i = 0; i < n; i++)
+	{
+		char *c = TextDatumGetCString(codigos[i]);
+
+		if (p->varrido)
+		{
+			DeltasDoCodigo *e =
+				contem(p->com_delta, c) ? hash_search(p->com_delta, &c, HASH_FIND, NULL) : NULL;
+			ListCell *lc;
+
+			if (e != NULL)
+				foreach (lc, e->linhas)
+					aplicar_figura(&g, cfg, cfg->horizonte, (Datum *) lfirst(lc));
+		}
+		else
+		{
+			void *args[2] = {&g, cfg};
+
+			varrer("delta", "delta_codigo_idx", Anum_figura_codigo, codigos[i], visitar_delta,
+				   args);
+		}
+	}
+	if (tem_algo(&g, cfg->horizonte))
+	{
+		Datum valores[NUM_COLUNAS_RESUMO];
+		bool  nulos[NUM_COLUNAS_RESUMO];
+
+		valores_grupo(&g, cfg, valores, nulos);
+		valores[Anum_resumo_visivel - 1] = BoolGetDatum(true);
+		nulos[Anum_resumo_visivel - 1] = false;
+		valores[Anum_resumo_chave - 1] = CStringGetTextDatum(p->chave);
+		nulos[Anum_resumo_chave - 1] = false;
+		for (int i = Anum_resumo_eventos_data; i <= NUM_COLUNAS_RESUMO; i++)
+			nulos[i - 1] = true;
 		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, valores, nulos);
 	}
 	MemoryContextSwitchTo(antigo);
@@ -405,29 +583,63 @@ emitir_calculada(ReturnSetInfo *rsinfo, const char *principal, const char *chave
 }
 
 /*
- * estoque_cache.linha_atual(principal text, novo boolean)
+ * estoque_cache.linha_recalculada(r estoque_cache.resumo)
  *
- * The view's row of the group of `principal` computed in the reader's
- * snapshot: no row when the code is no longer a principal (pending links
- * joined its group to a smaller code) or its group has nothing to show.
- * With `novo` (a code with pending deltas), no row when the folded state
- * knows the code (its group's stored row stands for it), nor when a pending
- * link touches it (linhas_reagrupadas() gives that group).
+ * The view's row of a stored group that pending work touches (intacto()
+ * was false), in the reader's snapshot: from the stored row and the
+ * pending deltas; from the cache tables when pending links or names touch
+ * it, then no row when the group's principal changed.  No row either when
+ * it has nothing to show.
  */
 Datum
-estoque_cache_linha_atual(PG_FUNCTION_ARGS)
+estoque_cache_linha_recalculada(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo  *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	Pendencias     *p = pendencias();
+	HeapTupleHeader linha = PG_GETARG_HEAPTUPLEHEADER(0);
+	TupleDesc       desc =
+		lookup_rowtype_tupdesc(HeapTupleHeaderGetTypeId(linha), HeapTupleHeaderGetTypMod(linha));
+	HeapTupleData tup;
+	Datum         r[NUM_COLUNAS_RESUMO];
+	bool          rn[NUM_COLUNAS_RESUMO];
+
+	if (desc->natts != NUM_COLUNAS_RESUMO)
+		elog(ERROR, "estoque_cache.resumo has %d columns, not %d", desc->natts, NUM_COLUNAS_RESUMO);
+	tup.t_len = HeapTupleHeaderGetDatumLength(linha);
+	ItemPointerSetInvalid(&tup.t_self);
+	tup.t_tableOid = InvalidOid;
+	tup.t_data = linha;
+	heap_deform_tuple(&tup, desc, r, rn);
+	ReleaseTupleDesc(desc);
+
+	InitMaterializedSRF(fcinfo, 0);
+	if (toca_vinculos_ou_nomes(p, r))
+		emitir_calculada(rsinfo, TextDatumGetCString(r[Anum_saldo_cod_produto - 1]), p->chave);
+	else
+		emitir_de_guardada(rsinfo, p, r, rn);
+	return (Datum) 0;
+}
+
+/*
+ * estoque_cache.linha_nova(codigo text)
+ *
+ * The view's row of a code with pending deltas that no stored row knows (no
+ * row of resumo, in no folded group), computed in the reader's snapshot; no
+ * row when a pending link touches the code (linhas_reagrupadas() gives its
+ * group) or it has nothing to show.
+ */
+Datum
+estoque_cache_linha_nova(PG_FUNCTION_ARGS)
 {
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 	Pendencias    *p = pendencias();
-	char          *principal = text_to_cstring(PG_GETARG_TEXT_PP(0));
+	char          *codigo = text_to_cstring(PG_GETARG_TEXT_PP(0));
 
 	InitMaterializedSRF(fcinfo, 0);
-	/* a code some folded row knows is read through that row */
-	if (PG_GETARG_BOOL(1) &&
-		(contem(p->vinculos, principal) || existe_em("resumo", "resumo_pkey", principal) ||
-		 existe_em("grupo", "grupo_pkey", principal)))
+	if (contem(p->vinculos, codigo) || existe_em("resumo", "resumo_pkey", codigo) ||
+		existe_em("grupo", "grupo_pkey", codigo))
 		return (Datum) 0;
-	emitir_calculada(rsinfo, principal, p->chave);
+	emitir_calculada(rsinfo, codigo, p->chave);
 	return (Datum) 0;
 }
 
@@ -466,7 +678,16 @@ estoque_cache_linhas_reagrupadas(PG_FUNCTION_ARGS)
 	return (Datum) 0;
 }
 
-/* Fill the two columns resumo has after the view's. */
+static int
+comparar_eventos(const void *a, const void *b)
+{
+	DateADT x = ((const Evento *) a)->data;
+	DateADT y = ((const Evento *) b)->data;
+
+	return x < y ? -1 : (x > y ? 1 : 0);
+}
+
+/* Fill the columns resumo has after the view's. */
 static void
 completar(Grupo *g, Config *cfg, const char *chave, Datum *valores, bool *nulos)
 {
@@ -475,6 +696,50 @@ completar(Grupo *g, Config *cfg, const char *chave, Datum *valores, bool *nulos)
 	nulos[Anum_resumo_visivel - 1] = false;
 	valores[Anum_resumo_chave - 1] = CStringGetTextDatum(chave);
 	nulos[Anum_resumo_chave - 1] = false;
+	/* the dated events, by date, with no total of zero */
+	if (g->n_eventos > 0)
+	{
+		Datum *datas = palloc(sizeof(Datum) * g->n_eventos);
+		Datum *saidas = palloc(sizeof(Datum) * g->n_eventos);
+		Datum *producoes = palloc(sizeof(Datum) * g->n_eventos);
+		bool  *ns = palloc(sizeof(bool) * g->n_eventos);
+		bool  *np = palloc(sizeof(bool) * g->n_eventos);
+		int    k = 0;
+		int    dims[1];
+		int    lbs[1] = {1};
+
+		qsort(g->eventos, g->n_eventos, sizeof(Evento), comparar_eventos);
+		for (int i = 0; i < g->n_eventos; i++)
+		{
+			Evento *e = &g->eventos[i];
+			bool    sem_saida = e->saida == (Datum) 0 || numeric_e_zero(e->saida);
+			bool    sem_producao = e->producao == (Datum) 0 || numeric_e_zero(e->producao);
+
+			if (sem_saida && sem_producao)
+				continue;
+			datas[k] = DateADTGetDatum(e->data);
+			saidas[k] = sem_saida ? (Datum) 0 : e->saida;
+			ns[k] = sem_saida;
+			producoes[k] = sem_producao ? (Datum) 0 : e->producao;
+			np[k] = sem_producao;
+			k++;
+		}
+		if (k > 0)
+		{
+			dims[0] = k;
+			valores[Anum_resumo_eventos_data - 1] = PointerGetDatum(
+				construct_array(datas, k, DATEOID, sizeof(DateADT), true, TYPALIGN_INT));
+			valores[Anum_resumo_eventos_saida - 1] = PointerGetDatum(
+				construct_md_array(saidas, ns, 1, dims, lbs, NUMERICOID, -1, false, TYPALIGN_INT));
+			valores[Anum_resumo_eventos_producao - 1] = PointerGetDatum(construct_md_array(
+				producoes, np, 1, dims, lbs, NUMERICOID, -1, false, TYPALIGN_INT));
+			for (int i = Anum_resumo_eventos_data; i <= NUM_COLUNAS_RESUMO; i++)
+				nulos[i - 1] = false;
+			return;
+		}
+	}
+	for (int i = Anum_resumo_eventos_data; i <= NUM_COLUNAS_RESUMO; i++)
+		nulos[i - 1] = true;
 }
 
 /* Whether a folded group deserves a stored row: figures, or two codes or more. */
@@ -568,54 +833,47 @@ estoque_cache_linhas_dobradas(PG_FUNCTION_ARGS)
 }
 
 /*
- * The stored row of `principal` when it is its group's row in the active
- * snapshot (see grupo_intacto): fills the view's columns and *visivel.
+ * The stored row of `principal` (every column of estoque_cache.resumo,
+ * copied), read by its primary key; false when there is none.
  */
 static bool
-linha_guardada(Pendencias *p, const char *principal, Datum *valores, bool *nulos, bool *visivel)
+ler_guardada(const char *principal, Datum *r, bool *rn)
 {
 	Relation    rel = table_open(ec_relid("resumo"), AccessShareLock);
+	TupleDesc   desc = RelationGetDescr(rel);
 	Oid         indice = ec_relid("resumo_pkey");
 	ScanKeyData key;
 	SysScanDesc scan;
 	HeapTuple   tup;
-	bool        serve = false;
+	bool        achou = false;
 
 	ScanKeyEntryInitialize(&key, 0, 1, BTEqualStrategyNumber, InvalidOid, colacao_do_indice(indice),
 						   F_TEXTEQ, CStringGetTextDatum(principal));
 	scan = systable_beginscan(rel, indice, true, GetActiveSnapshot(), 1, &key);
 	if ((tup = systable_getnext(scan)) != NULL)
 	{
-		Datum v[NUM_COLUNAS_RESUMO];
-		bool  n[NUM_COLUNAS_RESUMO];
-
-		heap_deform_tuple(tup, RelationGetDescr(rel), v, n);
-		if (grupo_intacto(p, DatumGetTextPP(v[Anum_resumo_chave - 1]),
-						  DatumGetArrayTypeP(v[Anum_resumo_codigos - 1])))
-		{
-			/* copied: the tuple goes with the scan */
-			for (int i = 0; i < NUM_COLUNAS; i++)
-			{
-				nulos[i] = n[i];
-				valores[i] =
-					n[i] ? (Datum) 0
-						 : datumCopy(v[i], TupleDescAttr(RelationGetDescr(rel), i)->attbyval,
-									 TupleDescAttr(RelationGetDescr(rel), i)->attlen);
-			}
-			*visivel = DatumGetBool(v[Anum_resumo_visivel - 1]);
-			serve = true;
-		}
+		if (desc->natts != NUM_COLUNAS_RESUMO)
+			elog(ERROR, "estoque_cache.resumo has %d columns, not %d", desc->natts,
+				 NUM_COLUNAS_RESUMO);
+		heap_deform_tuple(tup, desc, r, rn);
+		/* copied: the tuple goes with the scan */
+		for (int i = 0; i < NUM_COLUNAS_RESUMO; i++)
+			if (!rn[i])
+				r[i] = datumCopy(r[i], TupleDescAttr(desc, i)->attbyval,
+								 TupleDescAttr(desc, i)->attlen);
+		achou = true;
 	}
 	systable_endscan(scan);
 	table_close(rel, AccessShareLock);
-	return serve;
+	return achou;
 }
 
 /*
  * estoque_cache_saldo_produto(produto text): the view's row for the group of
  * one code (any member); no row when it has nothing to show.  The stored
- * row when nothing pending touches the group, else computed by index from
- * the cache tables in the reader's snapshot.
+ * row when nothing pending touches the group; with pending deltas, the
+ * stored row and those deltas; with pending links or names, computed by
+ * index from the cache tables in the reader's snapshot.
  */
 Datum
 estoque_cache_saldo_produto(PG_FUNCTION_ARGS)
@@ -626,16 +884,18 @@ estoque_cache_saldo_produto(PG_FUNCTION_ARGS)
 
 	if (!contem(p->vinculos, codigo))
 	{
-		Datum valores[NUM_COLUNAS];
-		bool  nulos[NUM_COLUNAS];
-		bool  visivel;
-		char *principal = principal_dobrado(codigo);
+		Datum r[NUM_COLUNAS_RESUMO];
+		bool  rn[NUM_COLUNAS_RESUMO];
 
-		if (linha_guardada(p, principal, valores, nulos, &visivel))
+		/* with pending links or names touching it: from the cache tables */
+		if (ler_guardada(principal_dobrado(codigo), r, rn) && !toca_vinculos_ou_nomes(p, r))
 		{
 			InitMaterializedSRF(fcinfo, 0);
-			if (visivel)
-				tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, valores, nulos);
+			if (!grupo_intacto(p, DatumGetTextPP(r[Anum_resumo_chave - 1]),
+							   DatumGetArrayTypeP(r[Anum_resumo_codigos - 1])))
+				emitir_de_guardada(rsinfo, p, r, rn);
+			else if (DatumGetBool(r[Anum_resumo_visivel - 1]))
+				tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, r, rn);
 			return (Datum) 0;
 		}
 	}

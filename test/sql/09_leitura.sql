@@ -49,6 +49,9 @@ SELECT estoque_cache_attach_unificacao('unificacao_codigos') IS NOT NULL AS anex
 SELECT estoque_cache_attach_produtos('cadastro', 'cod_produto', 'nome_produto') IS NOT NULL
     AS anexado;
 
+-- D0, today in the configured time zone
+CREATE FUNCTION d0() RETURNS date LANGUAGE sql AS 'SELECT hoje FROM estoque_cache.config()';
+
 -- every code this test uses
 CREATE TABLE codigos_usados (c text PRIMARY KEY);
 INSERT INTO codigos_usados SELECT (9000 + i)::text FROM generate_series(1, 12) i;
@@ -84,17 +87,25 @@ $$;
 -- folded groups: single codes, a group of three, names
 INSERT INTO movimentacao_estoque (cod_produto, qtd_movimentacao)
 SELECT (9000 + i)::text, 10 * i FROM generate_series(1, 8) i;
+-- exits dated in the horizon, undated, in the past (they count on D0) and
+-- beyond the horizon (stored by date, not projected)
 INSERT INTO separacao (cod_produto, qtd_saldo, expedicao)
-VALUES ('9002', 50, current_date + 2), ('9003', 5, NULL);
+VALUES ('9002', 50, d0() + 2), ('9003', 5, NULL), ('9003', 2, d0() - 3),
+       ('9004', 9, d0() + 40), ('9006', 1, d0() + 7);
 INSERT INTO unificacao_codigos (codigo_origem, codigo_destino) VALUES (9004, 9005), (9005, 9006);
 INSERT INTO cadastro VALUES ('9001', 'Parafuso'), ('9004', 'Porca');
 SELECT estoque_cache_fold() >= 0 AS dobrado;
 SELECT count(*) > 0 AS resumo_guardado FROM estoque_cache.resumo;
 :checar
 
--- pending deltas of stored groups (a member's, not the principal's)
+-- pending deltas of stored groups (a member's, not the principal's), and
+-- dated ones: projected from the stored events plus the deltas
 INSERT INTO movimentacao_estoque (cod_produto, qtd_movimentacao) VALUES ('9006', -100), ('9001', 1);
+INSERT INTO separacao (cod_produto, qtd_saldo, expedicao)
+VALUES ('9002', 30, d0() + 1), ('9004', 4, d0() - 1);
 :checar
+SELECT cod_produto, previsao_ruptura_7d, data_ruptura - d0() AS dia_ruptura, status_ruptura
+  FROM estoque_cache_saldo WHERE cod_produto IN ('9002', '9004') ORDER BY 1;
 -- pending deltas of codes no folded row knows (and one that has only a name)
 INSERT INTO cadastro VALUES ('9010', 'Arruela');
 INSERT INTO movimentacao_estoque (cod_produto, qtd_movimentacao) VALUES ('9009', 7), ('9010', 3);
