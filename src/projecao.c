@@ -355,9 +355,8 @@ registrar_evento(Grupo *g, DateADT data, bool producao, Datum q)
 		if (g->n_eventos == g->max_eventos)
 		{
 			g->max_eventos = Max(8, g->max_eventos * 2);
-			g->eventos = g->eventos == NULL
-							 ? palloc(sizeof(Evento) * g->max_eventos)
-							 : repalloc(g->eventos, sizeof(Evento) * g->max_eventos);
+			g->eventos = g->eventos == NULL ? palloc(sizeof(Evento) * g->max_eventos)
+											: repalloc(g->eventos, sizeof(Evento) * g->max_eventos);
 		}
 		e = &g->eventos[g->n_eventos++];
 		e->data = data;
