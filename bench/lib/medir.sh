@@ -59,38 +59,71 @@ log_posicao() {
 
 # Classifies the lock waits of a database logged since a position and records
 # them: esperas (all), esperas_cache (on a relation of the cache: the
-# extension's estoque_cache schema, or the PL/pgSQL variant's cache_produto),
-# esperas_linha (row locks: waiting for another transaction's row; the
-# workloads' own statements are plain INSERTs, so only a cache takes these),
-# esperas_app (relation-extension locks on the application's tables, which
-# happen without any cache too) and esperas_outras; one line per wait goes to
-# $RES/esperas.tsv (carga variante rep tipo relacao lock).
+# extension's estoque_cache schema, or the PL/pgSQL variant's cache_produto,
+# whether a relation lock or a row of it), esperas_linha (row locks whose
+# relation the log does not name), esperas_app (locks on the application's
+# tables: relation extension, as writers append to the same ledger, and rows
+# the workload's own UPDATE or DELETE statements lock, both of which happen
+# without any cache) and esperas_outras; one line per wait goes to
+# $RES/esperas.tsv (carga variante rep tipo relacao lock). A row lock's
+# relation comes from the CONTEXT line PostgreSQL logs after the wait ("while
+# updating tuple (0,5) in relation ...").
 #   log_esperas posicao db carga variante rep
 log_esperas() {
 	local pos=$1 db=$2 carga=$3 variante=$4 rep=$5 contagem
 	[ -n "$pos" ] || return 0
-	contagem=$(tail -c +$((pos + 1)) "$SERVER_LOG" | grep -F "@$db " | grep -F 'still waiting for' |
+	contagem=$(tail -c +$((pos + 1)) "$SERVER_LOG" | grep -F "@$db " |
 		awk -v mapa="$RES/relacoes_$db.tsv" -v c="$carga" -v v="$variante" -v r="$rep" \
 			-v detalhe="$RES/esperas.tsv" '
 		BEGIN {
 			FS = "\t"
-			while ((getline l < mapa) > 0) { split(l, f, "\t"); nome[f[1]] = f[2]; cache[f[1]] = f[3] }
+			while ((getline l < mapa) > 0) {
+				split(l, f, "\t"); nome[f[1]] = f[2]; cache[f[1]] = f[3]
+				curto = f[2]; sub(/^[^.]*\./, "", curto)
+				if (!(curto in porNome) || f[3] == 1) { porNome[curto] = f[2]; cachePorNome[curto] = f[3] }
+			}
 			n["cache"] = n["linha"] = n["app"] = n["outras"] = 0
 		}
-		{
-			lock = $0; sub(/.*still waiting for /, "", lock); sub(/ after [0-9.]+ ms.*/, "", lock)
+		function pid_de(linha,    p) {
+			if (!match(linha, /\[[0-9]+\]/)) return ""
+			return substr(linha, RSTART + 1, RLENGTH - 2)
+		}
+		function emitir(p,    lock, oid, alvo, tipo, rel) {
+			if (!(p in pendente)) return
+			lock = pendente[p]; rel = relacao[p]
+			delete pendente[p]; delete relacao[p]
 			oid = ""
 			if (match(lock, /relation [0-9]+/)) oid = substr(lock, RSTART + 9, RLENGTH - 9)
-			alvo = (oid in nome) ? nome[oid] : (oid == "" ? "-" : "relation " oid)
-			if (lock ~ / on transaction / || lock ~ / on tuple /) tipo = "linha"
-			else if (oid != "" && cache[oid] == 1) tipo = "cache"
+			if (oid != "") alvo = (oid in nome) ? nome[oid] : "relation " oid
+			else if (rel != "") alvo = (rel in porNome) ? porNome[rel] : rel
+			else alvo = "-"
+			if (oid != "" && cache[oid] == 1) tipo = "cache"
+			else if (oid == "" && rel != "" && cachePorNome[rel] == 1) tipo = "cache"
+			else if (lock ~ / on transaction / || lock ~ / on tuple /) tipo = (rel != "" && (rel in porNome)) ? "app" : "linha"
 			else if (lock ~ /on extension of relation/) tipo = "app"
 			else tipo = "outras"
 			n[tipo]++
 			gsub(/[0-9]+/, "N", lock)
 			printf "%s\t%s\t%s\t%s\t%s\t%s\n", c, v, r, tipo, alvo, lock >> detalhe
 		}
-		END { printf "%d %d %d %d %d\n", n["cache"] + n["linha"] + n["app"] + n["outras"], n["cache"], n["linha"], n["app"], n["outras"] }')
+		{
+			p = pid_de($0)
+			if (p == "") next
+			if (index($0, "still waiting for")) {
+				emitir(p)
+				lock = $0; sub(/.*still waiting for /, "", lock); sub(/ after [0-9.]+ ms.*/, "", lock)
+				pendente[p] = lock; relacao[p] = ""
+			} else if (p in pendente) {
+				if ($0 ~ / (DETAIL|HINT|STATEMENT): /) next
+				if ($0 ~ / CONTEXT: / && relacao[p] == "" && match($0, /in relation "[^"]+"/))
+					relacao[p] = substr($0, RSTART + 13, RLENGTH - 14)
+				else emitir(p)
+			}
+		}
+		END {
+			for (p in pendente) emitir(p)
+			printf "%d %d %d %d %d\n", n["cache"] + n["linha"] + n["app"] + n["outras"], n["cache"], n["linha"], n["app"], n["outras"]
+		}')
 	read -r -a contagem <<<"$contagem"
 	registrar "$carga" "$variante" "$rep" esperas "${contagem[0]:-0}"
 	registrar "$carga" "$variante" "$rep" esperas_cache "${contagem[1]:-0}"
@@ -220,3 +253,4 @@ rodar() { # rodar rep item... -> items rotated by rep-1
 		printf '%s\n' "${itens[$(((i + rep - 1) % n))]}"
 	done
 }
+
