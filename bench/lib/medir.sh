@@ -254,3 +254,133 @@ rodar() { # rodar rep item... -> items rotated by rep-1
 	done
 }
 
+# Average latency in ms of one statement of a pgbench run made with -r (the
+# per-statement report): the first statement whose text contains a pattern.
+latencia_comando() { # latencia_comando saida padrao
+	awk -v p="$2" '/^statement latencies/ { f = 1; next }
+		f && index($0, p) && $1 ~ /^[0-9.]+$/ { print $1; exit }' "$1"
+}
+
+# Runs one pgbench measurement whose script ends in a read (after writes), with
+# the per-statement report, and records the read's own average latency as
+# leitura_ms next to what bench_pgbench records.
+#   bench_leitura_apos carga variante rep db script padrao [pgbench options...]
+bench_leitura_apos() {
+	local carga=$1 variante=$2 rep=$3 db=$4 script=$5 padrao=$6 ms
+	shift 6
+	bench_pgbench "$carga" "$variante" "$rep" "$db" 1 "$SEG_LEITURA" "$script" log -r "$@" || return 1
+	ms=$(latencia_comando "$RES/pgbench/${carga}__${variante}__$rep.out" "$padrao")
+	if [ -z "$ms" ]; then
+		falhou "$carga/$variante: no per-statement latency for '$padrao'"
+		return 1
+	fi
+	registrar "$carga" "$variante" "$rep" leitura_ms "$ms"
+	printf '  %-22s %-12s rep %s: the read alone %s ms (mean)\n' "$carga" "$variante" "$rep" "$ms"
+}
+
+# The ERP synchronisation next to 8 editors: one client rewriting the names of
+# $LINHAS_SYNC catalogue products in one statement, pausing $PAUSA_SYNC ms
+# between two (bench/workloads/erp_sync.sql), while 8 clients insert movements,
+# rename single products and edit links (weights 4, 3, 3). Records the editors'
+# figures as bench_pgbench does, the synchronisation's mean duration (sync_ms)
+# and count (syncs), the database's deadlocks and the lock waits of the window.
+#   bench_sync carga variante rep db
+bench_sync() {
+	local carga=$1 variante=$2 rep=$3 db=$4 nome saida saida_sync pos dl0 dl1 rc rc_sync pid ms
+	local dur_ed="-T $SEG_ESCRITA" dur_sync="-T $SEG_ESCRITA"
+	[ -n "${TRANSACOES:-}" ] && dur_ed="-t $TRANSACOES" dur_sync="-t 1"
+	nome="${carga}__${variante}__$rep"
+	saida=$RES/pgbench/$nome.out
+	saida_sync=$RES/pgbench/${nome}__sync.out
+	# shellcheck disable=SC2206
+	local sync=(-n -M prepared -c 1 -j 1 $dur_sync -D "produtos=$PRODUTOS" -D "linhas=$LINHAS_SYNC"
+		-D "pausa=$PAUSA_SYNC" -r -f bench/workloads/erp_sync.sql)
+	# shellcheck disable=SC2206
+	local editores=(-n -M prepared -c 8 -j 2 $dur_ed -D "produtos=$PRODUTOS"
+		-f bench/workloads/escrita_1linha.sql@4 -f bench/workloads/edicao_cadastro.sql@3
+		-f bench/workloads/edicao_vinculo.sql@3 --max-tries=10 --failures-detailed)
+	registrar_comando "$carga" "$variante" "pgbench ${sync[*]} $db &  pgbench ${editores[*]} $db"
+	pos=$(log_posicao)
+	dl0=$(deadlocks "$db")
+	"$PGBENCH" "${sync[@]}" "$db" >"$saida_sync" 2>&1 &
+	pid=$!
+	"$PGBENCH" "${editores[@]}" "$db" >"$saida" 2>&1
+	rc=$?
+	wait "$pid"
+	rc_sync=$?
+	sleep "${PAUSA:-0.5}"
+	dl1=$(deadlocks "$db")
+	if [ $rc -ne 0 ] || ! grep -q '^tps = ' "$saida"; then
+		falhou "pgbench $carga/$variante editors (exit $rc); see $saida"
+		tail -n 5 "$saida" >&2
+		return 1
+	fi
+	ms=$(latencia_comando "$saida_sync" "UPDATE cadastro_produto")
+	if [ $rc_sync -ne 0 ] || [ -z "$ms" ]; then
+		falhou "pgbench $carga/$variante synchronisation (exit $rc_sync); see $saida_sync"
+		tail -n 5 "$saida_sync" >&2
+		return 1
+	fi
+	pgbench_registrar "$carga" "$variante" "$rep" "$saida"
+	registrar "$carga" "$variante" "$rep" sync_ms "$ms"
+	registrar "$carga" "$variante" "$rep" syncs \
+		"$(awk '/^number of transactions actually processed:/ { split($6, a, "/"); print a[1] }' "$saida_sync")"
+	registrar "$carga" "$variante" "$rep" deadlocks $((dl1 - dl0))
+	log_esperas "$pos" "$db" "$carga" "$variante" "$rep"
+	printf '  %-22s %-12s rep %s: editors %s tps; synchronisation of %s names %s ms (mean)\n' "$carga" "$variante" \
+		"$rep" "$(awk '/^tps = / { printf "%.1f", $3 }' "$saida")" "$LINHAS_SYNC" "$ms"
+}
+
+# Memory of connections that read the list once and stay idle: N psql
+# sessions each run bench/sql/memoria.sql on a table or view; records, per
+# connection (as the "repetition"), the growth of its memory contexts over the
+# read (contextos_delta_kb) and their total after it (contextos_kb), and, when
+# /proc of the server's processes is readable, the idle backend's Rss, Pss and
+# Pss_Anon (private heap) in kB from smaps_rollup.
+#   medir_memoria variante db tabela conexoes
+medir_memoria() {
+	local variante=$1 db=$2 tabela=$3 n=$4 i app espera prontos pids=() backend campo valor
+	app="bench_memoria_${variante}_$$"
+	espera=$((n / 4 + 6))
+	registrar_comando memoria "$variante" \
+		"$n x (PGAPPNAME=$app psql -v tabela=$tabela -f bench/sql/memoria.sql $db &)"
+	for i in $(seq 1 "$n"); do
+		PGAPPNAME=$app BENCH_ESPERA=$espera "$PSQL" -X -q -At -F $'\t' -v ON_ERROR_STOP=1 \
+			-v tabela="$tabela" -d "$db" -f bench/sql/memoria.sql \
+			>"$RES/sql/memoria__${variante}__$i.out" 2>&1 &
+		pids+=($!)
+	done
+	# wait until every session has read and reported, and sits idle
+	for _ in $(seq 1 $((5 * (espera - 2)))); do
+		prontos=$(valor postgres "SELECT count(*) FROM pg_stat_activity WHERE application_name = '$app'
+			AND state = 'idle' AND query LIKE 'SELECT pg_backend_pid()%'")
+		[ "${prontos:-0}" -ge "$n" ] && break
+		sleep 0.2
+	done
+	if [ "${prontos:-0}" -lt "$n" ]; then
+		falhou "memoria/$variante: only ${prontos:-0} of $n connections idle after their read"
+	fi
+	i=0
+	for backend in $(valor postgres "SELECT pid FROM pg_stat_activity WHERE application_name = '$app' ORDER BY pid"); do
+		i=$((i + 1))
+		[ -r "/proc/$backend/smaps_rollup" ] || continue
+		for campo in Rss Pss Pss_Anon; do
+			valor=$(awk -v c="$campo:" '$1 == c { print $2 }' "/proc/$backend/smaps_rollup")
+			[ -n "$valor" ] && registrar memoria "$variante" "$i" "${campo,,}_kb" "$valor"
+		done
+	done
+	for i in "${!pids[@]}"; do
+		wait "${pids[$i]}" || falhou "memoria/$variante: session $((i + 1)) failed; see $RES/sql/memoria__${variante}__$((i + 1)).out"
+	done
+	for i in $(seq 1 "$n"); do
+		awk -F'\t' -v v="$variante" -v r="$i" 'NF == 3 && $1 ~ /^[0-9]+$/ {
+			printf "memoria\t%s\t%s\tcontextos_delta_kb\t%.1f\n", v, r, ($3 - $2) / 1024
+			printf "memoria\t%s\t%s\tcontextos_kb\t%.1f\n", v, r, $3 / 1024 }' \
+			"$RES/sql/memoria__${variante}__$i.out" >>"$RES/resultados.tsv"
+	done
+	printf '  %-22s %-12s %s connections: memory contexts +%s kB over the read (median)%s\n' memoria "$variante" "$n" \
+		"$(awk -F'\t' -v v="$variante" '$1 == "memoria" && $2 == v && $4 == "contextos_delta_kb" { print $5 }' \
+			"$RES/resultados.tsv" | sort -n | awk '{ a[NR] = $1 } END { print (NR ? a[int((NR + 1) / 2)] : "NA") }')" \
+		"$(awk -F'\t' -v v="$variante" '$1 == "memoria" && $2 == v && $4 == "pss_anon_kb" { s += $5; k++ }
+			END { if (k) printf ", idle backends Pss_Anon %.0f kB each (mean)", s / k }' "$RES/resultados.tsv")"
+}
