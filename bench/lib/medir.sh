@@ -99,7 +99,8 @@ log_esperas() {
 			else alvo = "-"
 			if (oid != "" && cache[oid] == 1) tipo = "cache"
 			else if (oid == "" && rel != "" && cachePorNome[rel] == 1) tipo = "cache"
-			else if (lock ~ / on transaction / || lock ~ / on tuple /) tipo = (rel != "" && (rel in porNome)) ? "app" : "linha"
+			else if (lock ~ / on transaction / || lock ~ / on tuple /)
+				tipo = ((oid != "" && (oid in nome)) || (rel != "" && (rel in porNome))) ? "app" : "linha"
 			else if (lock ~ /on extension of relation/) tipo = "app"
 			else tipo = "outras"
 			n[tipo]++
