@@ -333,26 +333,29 @@ bench_sync() {
 }
 
 # Memory of connections that read the list once and stay idle: N psql
-# sessions each run bench/sql/memoria.sql on a table or view; records, per
+# sessions each run bench/sql/memoria.sql on a table or view and wait, idle,
+# until every one has read and been looked at; records, per
 # connection (as the "repetition"), the growth of its memory contexts over the
 # read (contextos_delta_kb) and their total after it (contextos_kb), and, when
 # /proc of the server's processes is readable, the idle backend's Rss, Pss and
 # Pss_Anon (private heap) in kB from smaps_rollup.
 #   medir_memoria variante db tabela conexoes
 medir_memoria() {
-	local variante=$1 db=$2 tabela=$3 n=$4 i app espera prontos pids=() backend campo valor
-	app="bench_memoria_${variante}_$$"
-	espera=$((n / 4 + 6))
+	local variante=$1 db=$2 tabela=$3 n=$4 i app fim prontos pids=() backend campo valor
+	app="memoria_$db"
+	fim=$RES/sql/memoria__${variante}.fim
+	rm -f "$fim"
 	registrar_comando memoria "$variante" \
 		"$n x (PGAPPNAME=$app psql -v tabela=$tabela -f bench/sql/memoria.sql $db &)"
 	for i in $(seq 1 "$n"); do
-		PGAPPNAME=$app BENCH_ESPERA=$espera "$PSQL" -X -q -At -F $'\t' -v ON_ERROR_STOP=1 \
+		PGAPPNAME=$app BENCH_FIM=$fim "$PSQL" -X -q -At -F $'\t' -v ON_ERROR_STOP=1 \
 			-v tabela="$tabela" -d "$db" -f bench/sql/memoria.sql \
 			>"$RES/sql/memoria__${variante}__$i.out" 2>&1 &
 		pids+=($!)
 	done
-	# wait until every session has read and reported, and sits idle
-	for _ in $(seq 1 $((5 * (espera - 2)))); do
+	# wait until every session has read and reported, and sits idle (at most
+	# 10 minutes: at 100,000 products each read takes seconds)
+	for _ in $(seq 1 3000); do
 		prontos=$(valor postgres "SELECT count(*) FROM pg_stat_activity WHERE application_name = '$app'
 			AND state = 'idle' AND query LIKE 'SELECT pg_backend_pid()%'")
 		[ "${prontos:-0}" -ge "$n" ] && break
@@ -370,6 +373,8 @@ medir_memoria() {
 			[ -n "$valor" ] && registrar memoria "$variante" "$i" "${campo,,}_kb" "$valor"
 		done
 	done
+	# the sessions end once this file exists
+	: >"$fim"
 	for i in "${!pids[@]}"; do
 		wait "${pids[$i]}" || falhou "memoria/$variante: session $((i + 1)) failed; see $RES/sql/memoria__${variante}__$((i + 1)).out"
 	done
