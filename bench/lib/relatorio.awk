@@ -145,11 +145,12 @@ function cabecalho(   r) {
 	print ""
 	print "## How to run"
 	print ""
-	print "    bench/run                               # full run as root (about 20 minutes); rewrites this file"
+	print "    bench/run                               # full run as root (about 35 minutes); rewrites this file"
 	print "    bench/run --smoke                       # tiny scale, seconds; report in a temporary directory"
 	print "    bench/run --smoke --existing-server     # the same on the server in PGHOST/PGPORT (test/scripts/bench_smoke.sh)"
 	print "    bench/run --scale 100k                  # the full run at 100,000 products and 20,000,000 movements (hours)"
 	print "    bench/run --load-only [--scale 100k]    # only load the data and set up the variants, timed"
+	print "    bench/run --reads-only --scale 100k     # load, then only the reads of SPEC section 7 (growth with scale)"
 	print ""
 	print "Raw results of a run (pgbench outputs, transaction logs, server log) are kept"
 	print "in `bench/results/<date>/`, which is not committed."
@@ -419,8 +420,7 @@ function lista_esperas(   i, f) {
 	print "|---|---|---|---|---|"
 	for (i = 1; i <= nesperas; i++) {
 		split(ordem[i], f, SUBSEP)
-		print "| " nome(f[1]) " | " (f[2] == "cache" ? "on the cache's table" : f[2] == "linha" ? "row lock (another transaction)" : \
-			f[2] == "app" ? "relation extension, application table" : "other") " | " f[3] " | " f[4] " | " espera[ordem[i]] " |"
+		print "| " nome(f[1]) " | " tipo_espera(f[2]) " | " f[3] " | " f[4] " | " espera[ordem[i]] " |"
 	}
 	print ""
 }
@@ -723,8 +723,11 @@ function escala_secao(   i, f, b, r) {
 	print ""
 	print "`bench/run --scale 100k` runs everything at 100,000 products and 20,000,000"
 	print "movements (hours); `bench/run --load-only` (with `--scale` or BENCH_PRODUTOS and"
-	print "BENCH_MOVIMENTOS) only loads and sets up, timing it. Each full or load-only run"
-	print "replaces its scale's line in `bench/escala.tsv`; the lines there:"
+	print "BENCH_MOVIMENTOS) only loads and sets up, timing it; `bench/run --reads-only`"
+	print "loads, then measures only the reads of this section against the plain tables"
+	print "(one repetition unless BENCH_REPETICOES says otherwise). Each full, load-only or"
+	print "reads-only run replaces its scale's line in `bench/escala.tsv`; the lines there"
+	print "(medians; the memory is a connection's context growth over one list read):"
 	print ""
 	if (nescala == 0) { print "None yet."; print ""; return }
 	print "| products | movements | run | loading: generator / attach / plain tables | database | key lookup: ext / plain | member code: ext / plain | list: ext / plain | list, new connection: ext / plain | memory growth per read: ext / plain | INSERT 8 clients: ext / no cache TPS |"
