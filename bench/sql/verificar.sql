@@ -1,8 +1,9 @@
 -- Cross-check in the estoque_cache database: the extension's figures against
 -- the on-demand computation of sob_demanda.sql over the same sources, in one
--- snapshot. Prints "campo<TAB>diferencas" lines (0 everywhere when both agree)
--- and checks every code of a unified group plus :amostra random product codes
--- one by one through the per-product functions.
+-- snapshot. Prints "campo<TAB>diferencas" lines (0 everywhere when both agree),
+-- checks every code of a unified group plus :amostra random product codes
+-- one by one through the per-product functions, and counts the rows of
+-- estoque_cache_verify() (the extension's own check, in the same snapshot).
 SET client_min_messages = warning;
 BEGIN ISOLATION LEVEL REPEATABLE READ;
 CREATE TEMP TABLE v_ext ON COMMIT DROP AS
@@ -85,4 +86,5 @@ BEGIN
 END;
 $$;
 SELECT campo, n FROM por_produto;
+SELECT 'verify.linhas', count(*) FROM estoque_cache_verify();
 COMMIT;

@@ -25,13 +25,21 @@ if ! grep -q '^## Targets' "$doc" 2>/dev/null; then
 fi
 # every workload has a number in the results
 for carga in escrita_1c escrita_8c varios_8c insert produto detalhe lista rebuild \
-	leitura_sem_escrita leitura_com_escrita; do
+	leitura_sem_escrita leitura_com_escrita erp_sync vinculos_8c cadastro_8c \
+	saldo_chave saldo_membro lista_nova_conexao lista_apos_fold lista_apos_vinculo \
+	lista_apos_cadastro lista_sem_escrita lista_com_escrita; do
 	if ! awk -F'\t' -v c="$carga" '$1 == c && ($4 == "tps" || $4 == "ms") && $5 + 0 > 0 { f = 1 }
 		END { exit !f }' "$BENCH_RESULTADOS/resultados.tsv"; then
 		echo "FAIL: no measurement for workload $carga"
 		falhas=1
 	fi
 done
+# the memory of the connections that read the list was measured
+if ! awk -F'\t' '$1 == "memoria" && $2 == "extensao" && $4 == "contextos_kb" && $5 + 0 > 0 { f = 1 }
+	END { exit !f }' "$BENCH_RESULTADOS/resultados.tsv"; then
+	echo "FAIL: no memory measurement of the connections reading the list"
+	falhas=1
+fi
 # the cross-check compared something, and found no difference
 if ! awk -F'\t' '$2 == "lista.grupos" && $3 > 0 { f++ } END { exit f != 2 }' \
 	"$BENCH_RESULTADOS/verificacao.tsv"; then
