@@ -21,10 +21,13 @@
  * REVER_SEM_EXTENSAO_MS.
  *
  * The vacuum after a fold never truncates the table (truncation takes a lock
- * writers would wait for) unless the table has grown past TAMANHO_TRUNCAR
- * pages, which only a snapshot held long beside writers makes it do; then
- * VACUUM's own truncation, which gives the lock up as soon as a writer waits
- * for it, brings the table back to its size.
+ * writers would wait for) unless the table has grown past
+ * estoque_cache.fold_truncate_pages (64 MB by default), which only a
+ * snapshot held long beside writers makes it do; then VACUUM's own
+ * truncation, which gives the lock up as soon as a writer waits for it,
+ * brings the table back to its size.  Under many writers the table spans
+ * a few megabytes between two folds: the threshold is far above that, so
+ * that no writer waits for a truncation in normal operation.
  *
  *-------------------------------------------------------------------------
  */
@@ -65,9 +68,9 @@ PGDLLEXPORT void estoque_cache_launcher_main(Datum arg);
 PGDLLEXPORT void estoque_cache_folder_main(Datum arg);
 
 #define REVER_SEM_EXTENSAO_MS 30000
-#define TAMANHO_TRUNCAR       128
 
 static bool  fold_worker = true;
+static int   fold_truncar_paginas = 8192;
 static char *fold_database = NULL;
 static int   fold_interval = 1000;
 static int   fold_limite = 100000;
@@ -129,6 +132,13 @@ ec_worker_registrar(void)
 	DefineCustomIntVariable("estoque_cache.fold_batch",
 							"Most deltas one fold moves into the folded figures.", NULL,
 							&fold_limite, 100000, 100, INT_MAX, PGC_SIGHUP, 0, NULL, NULL, NULL);
+	DefineCustomIntVariable("estoque_cache.fold_truncate_pages",
+							"Size in pages above which the vacuum after a fold gives "
+							"estoque_cache.delta's empty pages back.",
+							"Truncating makes writers wait for a moment; below this size the "
+							"pages are kept for them to reuse.",
+							&fold_truncar_paginas, 8192, 1, INT_MAX, PGC_SIGHUP, 0, NULL, NULL,
+							NULL);
 	DefineCustomBoolVariable("estoque_cache.fold_vacuum",
 							 "Vacuums estoque_cache.delta after each fold of the background "
 							 "folder that moved something.",
@@ -246,7 +256,7 @@ aspirar_delta(void)
 		CommitTransactionCommand();
 		return;
 	}
-	grande = RelationGetNumberOfBlocks(rel) > TAMANHO_TRUNCAR;
+	grande = RelationGetNumberOfBlocks(rel) > (BlockNumber) fold_truncar_paginas;
 	relation_close(rel, AccessShareLock);
 
 	memset(&params, 0, sizeof(params));

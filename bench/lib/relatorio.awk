@@ -88,7 +88,7 @@ function comando(c, v) { return ((c, v) in cmd) ? cmd[c, v] : "(not run)" }
 function nome(v) {
 	if (v == "sob_demanda") return "no cache (on demand)"
 	if (v == "extensao") return "estoque_cache"
-	if (v == "extensao_refeita") return "estoque_cache, list built on every read (keep_list off)"
+	if (v == "extensao_refeita") return "estoque_cache, list computed from the cache tables (saldo_grupos)"
 	if (v == "plpgsql") return "PL/pgSQL row trigger"
 	if (v == "mv") return "materialized view"
 	if (v == "mv_concurrently") return "materialized view, CONCURRENTLY"
@@ -222,7 +222,7 @@ function alvos(   w1, w1p, w8, w8p, wm, wmp, dl, esp, fal, outra, ins, insp, pe,
 	print "| one product's detail with its 29-day projection: median ≤ 1 ms | " num(de) " ms | " veredito(de, "<=", 1) " | on demand " num(ds) " ms |"
 	print "| list of all groups with status: ≤ 2× a plain SELECT of a table with the same columns (SPEC section 7) | " \
 		razao(le, lp) "× (" num(le) " ms vs " num(lp) " ms) | " veredito(razao(le, lp), "<=", 2) " | materialized view " razao(lm, lp) "×; " \
-		"estoque_cache with the list built on every read (the first read after a fold or a link change) " \
+		"the list computed from the cache tables instead of the stored rows " \
 		razao(med("lista", "extensao_refeita", "mediana_ms"), lp) "× |"
 	print "| the same: ≥ 50× faster than on demand | " razao(ls, le, "%.1f") "× (on demand " num(ls) " ms) | " \
 		veredito(razao(ls, le), ">=", 50) " | plain table " razao(ls, lp, "%.0f") "×, materialized view " razao(ls, lm, "%.0f") "× |"

@@ -22,8 +22,13 @@ use PostgreSQL::Test::Utils;
 use Test::More;
 use Time::HiRes qw(usleep);
 
+# (fold_truncate_pages small, so that the growth test below needs a few
+# megabytes of deltas rather than the default's 64)
 my $node = ec_node('dobra',
-	conf => [ 'estoque_cache.fold_interval = 200', 'estoque_cache.fold_worker = on' ]);
+	conf => [
+		'estoque_cache.fold_interval = 200', 'estoque_cache.fold_worker = on',
+		'estoque_cache.fold_truncate_pages = 128'
+	]);
 my $log_offset = ec_log_offset($node);
 
 # A database with one attached movement table.
