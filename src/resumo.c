@@ -429,6 +429,22 @@ linha_calculada(const char *principal, Datum *valores, bool *nulos)
 }
 
 /*
+ * Emit a group's row, computed for the reader (the view's columns filled),
+ * as a row of estoque_cache.resumo: visible, today's chave, no events.
+ */
+static void
+emitir_linha(ReturnSetInfo *rsinfo, Datum *valores, bool *nulos, const char *chave)
+{
+	valores[Anum_resumo_visivel - 1] = BoolGetDatum(true);
+	nulos[Anum_resumo_visivel - 1] = false;
+	valores[Anum_resumo_chave - 1] = CStringGetTextDatum(chave);
+	nulos[Anum_resumo_chave - 1] = false;
+	for (int i = Anum_resumo_eventos_data; i <= NUM_COLUNAS_RESUMO; i++)
+		nulos[i - 1] = true;
+	tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, valores, nulos);
+}
+
+/*
  * Emit linha_calculada's row, as a row of estoque_cache.resumo, into a
  * materialized SRF's tuplestore.
  */
@@ -442,15 +458,7 @@ emitir_calculada(ReturnSetInfo *rsinfo, const char *principal, const char *chave
 	bool          nulos[NUM_COLUNAS_RESUMO];
 
 	if (linha_calculada(principal, valores, nulos))
-	{
-		valores[Anum_resumo_visivel - 1] = BoolGetDatum(true);
-		nulos[Anum_resumo_visivel - 1] = false;
-		valores[Anum_resumo_chave - 1] = CStringGetTextDatum(chave);
-		nulos[Anum_resumo_chave - 1] = false;
-		for (int i = Anum_resumo_eventos_data; i <= NUM_COLUNAS_RESUMO; i++)
-			nulos[i - 1] = true;
-		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, valores, nulos);
-	}
+		emitir_linha(rsinfo, valores, nulos, chave);
 	MemoryContextSwitchTo(antigo);
 	MemoryContextDelete(trabalho);
 }
@@ -570,13 +578,7 @@ emitir_de_guardada(ReturnSetInfo *rsinfo, Pendencias *p, Datum *r, bool *rn)
 		bool  nulos[NUM_COLUNAS_RESUMO];
 
 		valores_grupo(&g, cfg, valores, nulos);
-		valores[Anum_resumo_visivel - 1] = BoolGetDatum(true);
-		nulos[Anum_resumo_visivel - 1] = false;
-		valores[Anum_resumo_chave - 1] = CStringGetTextDatum(p->chave);
-		nulos[Anum_resumo_chave - 1] = false;
-		for (int i = Anum_resumo_eventos_data; i <= NUM_COLUNAS_RESUMO; i++)
-			nulos[i - 1] = true;
-		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, valores, nulos);
+		emitir_linha(rsinfo, valores, nulos, p->chave);
 	}
 	MemoryContextSwitchTo(antigo);
 	MemoryContextDelete(trabalho);
