@@ -99,6 +99,7 @@ typedef struct Pendencias
 	bool   varrido;   /* com_delta and com_nome hold every code */
 	HTAB  *com_delta; /* DeltasDoCodigo of every visible row of delta (once varrido) */
 	HTAB  *com_nome;  /* codes with visible rows of nome_delta (once varrido) */
+	HTAB  *afetados;  /* once varrido: folded principals of the codes above; NULL: none */
 	Oid    delta, delta_idx, delta_colacao; /* for the probes by code */
 	Oid    nome_delta, nome_delta_idx, nome_delta_colacao;
 } Pendencias;
@@ -341,17 +342,74 @@ pendencias(void)
 	return p;
 }
 
+/* estoque_cache.grupo row, as principais_afetados reads it: code -> principal. */
+static void
+visitar_membro(Datum *valores, bool *nulos, void *arg)
+{
+	ParTexto *par;
+	char     *codigo = TextDatumGetCString(valores[Anum_grupo_codigo - 1]);
+
+	par = hash_search((HTAB *) arg, &codigo, HASH_ENTER, NULL);
+	par->chave = codigo;
+	par->valor = TextDatumGetCString(valores[Anum_grupo_principal - 1]);
+}
+
+/* Add to `afetados` the folded principal of every code of `codigos`. */
+static void
+afetar(HTAB *afetados, HTAB *codigos, HTAB *membros)
+{
+	HASH_SEQ_STATUS st;
+	char          **codigo;
+
+	if (codigos == NULL)
+		return;
+	hash_seq_init(&st, codigos);
+	while ((codigo = hash_seq_search(&st)) != NULL)
+	{
+		ParTexto *par = hash_search(membros, codigo, HASH_FIND, NULL);
+		char     *principal = par != NULL ? par->valor : *codigo;
+		char    **entrada = hash_search(afetados, &principal, HASH_ENTER, NULL);
+
+		*entrada = principal;
+	}
+}
+
+/*
+ * The principals, in estoque_cache.grupo (the folded groups, those of the
+ * stored rows), of every code some visible pending change touches; NULL
+ * when nothing is pending.  With it a list tests each stored row by its
+ * principal alone.
+ */
+static HTAB *
+principais_afetados(Pendencias *p)
+{
+	HTAB *membros;
+	HTAB *afetados;
+
+	if (hash_get_num_entries(p->com_delta) == 0 && hash_get_num_entries(p->com_nome) == 0 &&
+		p->vinculos == NULL)
+		return NULL;
+	membros = criar_hash("estoque_cache membros dobrados", sizeof(ParTexto), 1024);
+	varrer("grupo", NULL, 0, (Datum) 0, visitar_membro, membros);
+	afetados = criar_hash("estoque_cache principais afetados", sizeof(char *), 256);
+	afetar(afetados, p->com_delta, membros);
+	afetar(afetados, p->com_nome, membros);
+	afetar(afetados, p->vinculos, membros);
+	return afetados;
+}
+
 /*
  * Whether a stored row (its chave and codes) is its group's row in the
  * active snapshot: stored for today's D0 and settings, and no pending change
  * (delta, link, name) visible for any of its codes.
  */
 static bool
-grupo_intacto(Pendencias *p, text *chave, ArrayType *codigos)
+grupo_intacto(Pendencias *p, text *chave, text *principal, Datum codigos_datum)
 {
-	Datum *elems;
-	bool  *nulos;
-	int    n;
+	ArrayType *codigos;
+	Datum     *elems;
+	bool      *nulos;
+	int        n;
 
 	if (VARSIZE_ANY_EXHDR(chave) != strlen(p->chave) ||
 		memcmp(VARDATA_ANY(chave), p->chave, VARSIZE_ANY_EXHDR(chave)) != 0)
@@ -365,13 +423,20 @@ grupo_intacto(Pendencias *p, text *chave, ArrayType *codigos)
 		p->com_nome = criar_hash("estoque_cache codigos com nome", sizeof(char *), 16);
 		coletar_deltas(p->com_delta);
 		coletar("nome_delta", 1, p->com_nome);
+		p->afetados = principais_afetados(p);
 		p->varrido = true;
 		MemoryContextSwitchTo(antigo);
 	}
-	if (p->varrido && hash_get_num_entries(p->com_delta) == 0 &&
-		hash_get_num_entries(p->com_nome) == 0 && p->vinculos == NULL)
-		return true;
+	if (p->varrido)
+	{
+		char buf[128];
 
+		/* one look per row, by its principal */
+		return p->afetados == NULL ||
+			   !contem(p->afetados, texto_em(PointerGetDatum(principal), buf, sizeof(buf)));
+	}
+
+	codigos = DatumGetArrayTypeP(codigos_datum);
 	deconstruct_array(codigos, TEXTOID, -1, false, TYPALIGN_INT, &elems, &nulos, &n);
 	for (int i = 0; i < n; i++)
 	{
@@ -396,7 +461,8 @@ grupo_intacto(Pendencias *p, text *chave, ArrayType *codigos)
 Datum
 estoque_cache_intacto(PG_FUNCTION_ARGS)
 {
-	PG_RETURN_BOOL(grupo_intacto(pendencias(), PG_GETARG_TEXT_PP(2), PG_GETARG_ARRAYTYPE_P(1)));
+	PG_RETURN_BOOL(grupo_intacto(pendencias(), PG_GETARG_TEXT_PP(2), PG_GETARG_TEXT_PP(0),
+								 PG_GETARG_DATUM(1)));
 }
 
 /*
@@ -894,7 +960,8 @@ estoque_cache_saldo_produto(PG_FUNCTION_ARGS)
 		{
 			InitMaterializedSRF(fcinfo, 0);
 			if (!grupo_intacto(p, DatumGetTextPP(r[Anum_resumo_chave - 1]),
-							   DatumGetArrayTypeP(r[Anum_resumo_codigos - 1])))
+							   DatumGetTextPP(r[Anum_saldo_cod_produto - 1]),
+							   r[Anum_resumo_codigos - 1]))
 				emitir_de_guardada(rsinfo, p, r, rn);
 			else if (DatumGetBool(r[Anum_resumo_visivel - 1]))
 				tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, r, rn);
