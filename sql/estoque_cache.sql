@@ -178,9 +178,9 @@ ALTER TABLE estoque_cache.nome_delta SET (autovacuum_vacuum_scale_factor = 0.0,
  * visivel: it has something to show; chave: the D0 and settings it was
  * computed for (estoque_cache.chave_atual()); eventos: what the projection
  * needs for another D0, so that a row is brought up to date with pending
- * deltas, another day or other settings without reading the folded tables.  Written only by
- * estoque_cache.resumir, in the transactions that write the folded tables,
- * so that every snapshot sees it consistent with them.  The view reads it
+ * deltas, another day or other settings without reading the folded tables.
+ * Written only by estoque_cache.resumir, in the transactions that write the
+ * folded tables, so that every snapshot sees it consistent with them.  The view reads it
  * by its primary key and computes afresh only what pending changes touch
  * in the reader's snapshot (src/resumo.c).
  */
