@@ -72,7 +72,7 @@ typedef struct Config
 /* The folded exits and production of a group on one date (any date). */
 typedef struct Evento
 {
-	DateADT data; /* DATEVAL_NOBEGIN for undated rows */
+	DateADT data;     /* DATEVAL_NOBEGIN for undated rows */
 	Datum   saida;    /* numeric, (Datum) 0 when none */
 	Datum   producao; /* numeric, (Datum) 0 when none */
 } Evento;
@@ -140,5 +140,7 @@ extern int    comparar_grupos(const void *a, const void *b);
 extern void   valores_grupo(Grupo *g, Config *cfg, Datum *valores, bool *nulos);
 extern void   emitir_um_grupo(FunctionCallInfo fcinfo, char *produto, bool tem_data_base,
 							  DateADT data_base, bool incluir_vazios);
+extern Datum  produto_jsonb(Grupo *g, Config *cfg);
+extern Datum  produto_calculado(const char *produto);
 
 #endif /* ESTOQUE_CACHE_LEITURA_H */

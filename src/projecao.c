@@ -67,7 +67,6 @@ PG_FUNCTION_INFO_V1(estoque_cache_projecao);
 PG_FUNCTION_INFO_V1(estoque_cache_principal);
 PG_FUNCTION_INFO_V1(estoque_cache_codigos);
 PG_FUNCTION_INFO_V1(estoque_cache_config);
-PG_FUNCTION_INFO_V1(estoque_cache_produto);
 
 #define SITUACAO_CRITICO 0
 #define SITUACAO_ATENCAO 1
@@ -1435,14 +1434,12 @@ json_par(JsonbParseState **estado, const char *chave, Datum valor, bool nulo, Oi
 }
 
 /*
- * estoque_cache_produto(produto text) returns jsonb
- *
- * The group of `produto`: the view's columns plus projecao_29_dias, the
- * projection over the configured horizon (dates as 'YYYY-MM-DD'); NULL for
- * a code the cache does not know.  The shape an HTTP layer returns as-is.
+ * The jsonb of estoque_cache_produto() for a group: the view's columns plus
+ * projecao_29_dias, the projection over the configured horizon (dates as
+ * 'YYYY-MM-DD').  The shape an HTTP layer returns as-is.
  */
 Datum
-estoque_cache_produto(PG_FUNCTION_ARGS)
+produto_jsonb(Grupo *g, Config *cfg)
 {
 	static const char *colunas[NUM_COLUNAS] = {
 		"cod_produto",         "nome_produto",      "codigos",        "saldo_atual",
@@ -1451,21 +1448,13 @@ estoque_cache_produto(PG_FUNCTION_ARGS)
 	static const Oid tipos[NUM_COLUNAS] = {TEXTOID,    TEXTOID,    TEXTARRAYOID, NUMERICOID,
 										   NUMERICOID, NUMERICOID, NUMERICOID,   NUMERICOID,
 										   NUMERICOID, DATEOID,    TEXTOID,      TIMESTAMPTZOID};
-	char            *produto = text_to_cstring(PG_GETARG_TEXT_PP(0));
-	Config           cfg;
-	Grupo           *g;
 	Datum            valores[NUM_COLUNAS];
 	bool             nulos[NUM_COLUNAS];
 	JsonbParseState *estado = NULL;
 	JsonbValue      *doc;
 	Datum            corrente;
 
-	carregar_config(&cfg);
-	g = carregar_um_grupo(produto, cfg.horizonte, &cfg);
-	if (g == NULL)
-		PG_RETURN_NULL();
-
-	valores_grupo(g, &cfg, valores, nulos);
+	valores_grupo(g, cfg, valores, nulos);
 	/* built as a jsonb value tree: no JSON text to parse again */
 	pushJsonbValue(&estado, WJB_BEGIN_OBJECT, NULL);
 	for (int i = 0; i < NUM_COLUNAS; i++)
@@ -1473,14 +1462,14 @@ estoque_cache_produto(PG_FUNCTION_ARGS)
 	json_texto(&estado, WJB_KEY, "projecao_29_dias");
 	pushJsonbValue(&estado, WJB_BEGIN_ARRAY, NULL);
 	corrente = zero_se_nulo(g->total[FONTE_MOVIMENTACAO]);
-	for (int d = 0; d < cfg.horizonte; d++)
+	for (int d = 0; d < cfg->horizonte; d++)
 	{
 		DiaProjecao dia;
 
 		projetar_dia(g, d, corrente, &dia);
 		pushJsonbValue(&estado, WJB_BEGIN_OBJECT, NULL);
 		json_par(&estado, "dia", Int32GetDatum(d), false, INT4OID);
-		json_par(&estado, "data", DateADTGetDatum(cfg.hoje + d), false, DATEOID);
+		json_par(&estado, "data", DateADTGetDatum(cfg->hoje + d), false, DATEOID);
 		json_par(&estado, "estoque_inicial", dia.inicial, false, NUMERICOID);
 		json_par(&estado, "saida_prevista", dia.saida, false, NUMERICOID);
 		json_par(&estado, "producao_programada", dia.producao, false, NUMERICOID);
@@ -1490,5 +1479,20 @@ estoque_cache_produto(PG_FUNCTION_ARGS)
 	}
 	pushJsonbValue(&estado, WJB_END_ARRAY, NULL);
 	doc = pushJsonbValue(&estado, WJB_END_OBJECT, NULL);
-	PG_RETURN_JSONB_P(JsonbValueToJsonb(doc));
+	return JsonbPGetDatum(JsonbValueToJsonb(doc));
+}
+
+/*
+ * The jsonb of the group of `produto` computed from the cache tables in the
+ * active snapshot, or (Datum) 0 when the cache does not know the code.
+ */
+Datum
+produto_calculado(const char *produto)
+{
+	Config cfg;
+	Grupo *g;
+
+	carregar_config(&cfg);
+	g = carregar_um_grupo(produto, cfg.horizonte, &cfg);
+	return g == NULL ? (Datum) 0 : produto_jsonb(g, &cfg);
 }

@@ -52,6 +52,7 @@
 #include "utils/datum.h"
 #include "utils/fmgroids.h"
 #include "utils/hsearch.h"
+#include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/numeric.h"
 #include "utils/rel.h"
@@ -68,6 +69,7 @@ PG_FUNCTION_INFO_V1(estoque_cache_linha_recalculada);
 PG_FUNCTION_INFO_V1(estoque_cache_linha_nova);
 PG_FUNCTION_INFO_V1(estoque_cache_linhas_reagrupadas);
 PG_FUNCTION_INFO_V1(estoque_cache_saldo_produto);
+PG_FUNCTION_INFO_V1(estoque_cache_produto);
 
 /*
  * Columns of estoque_cache.resumo: the view's, then visivel, chave and the
@@ -565,39 +567,34 @@ toca_vinculos_ou_nomes(Pendencias *p, Datum *r)
 }
 
 /*
- * The view's row of a group from its stored row (the values of a row of
- * estoque_cache.resumo) and the pending deltas of its codes, computed with
- * today's D0 and settings from the stored totals and dated events: no read
- * of the folded tables.  Only for a group no pending link or name change
- * touches (toca_vinculos_ou_nomes).
+ * A group as the active snapshot sees it, from its stored row (the values
+ * of a row of estoque_cache.resumo) and the pending deltas of its codes:
+ * totals, and days from today's D0 out of the stored dated events, with no
+ * read of the folded tables.  Only for a group no pending link or name
+ * change touches (toca_vinculos_ou_nomes).
  */
 static void
-emitir_de_guardada(ReturnSetInfo *rsinfo, Pendencias *p, Datum *r, bool *rn)
+grupo_de_guardada(Pendencias *p, Datum *r, bool *rn, Grupo *g)
 {
-	Config       *cfg = &p->cfg;
-	Datum        *codigos;
-	bool         *nulos_c;
-	int           n;
-	Grupo         g;
-	MemoryContext trabalho;
-	MemoryContext antigo;
+	Config *cfg = &p->cfg;
+	Datum  *codigos;
+	bool   *nulos_c;
+	int     n;
 
 	deconstruct_array(DatumGetArrayTypeP(r[Anum_resumo_codigos - 1]), TEXTOID, -1, false,
 					  TYPALIGN_INT, &codigos, &nulos_c, &n);
-	trabalho =
-		AllocSetContextCreate(CurrentMemoryContext, "estoque_cache linha", ALLOCSET_DEFAULT_SIZES);
-	antigo = MemoryContextSwitchTo(trabalho);
-	memset(&g, 0, sizeof(g));
-	g.principal = TextDatumGetCString(r[Anum_saldo_cod_produto - 1]);
-	g.codigos = r[Anum_resumo_codigos - 1];
-	g.nome = rn[Anum_saldo_nome_produto - 1] ? NULL
-											 : TextDatumGetCString(r[Anum_saldo_nome_produto - 1]);
+	memset(g, 0, sizeof(Grupo));
+	g->conhecido = true;
+	g->principal = TextDatumGetCString(r[Anum_saldo_cod_produto - 1]);
+	g->codigos = r[Anum_resumo_codigos - 1];
+	g->nome = rn[Anum_saldo_nome_produto - 1] ? NULL
+											  : TextDatumGetCString(r[Anum_saldo_nome_produto - 1]);
 	for (int f = FONTE_MOVIMENTACAO; f <= FONTE_SEPARACAO; f++)
-		somar_total(&g, f, r[Anum_saldo_saldo_atual - 2 + f]);
+		somar_total(g, f, r[Anum_saldo_saldo_atual - 2 + f]);
 	if (!rn[Anum_saldo_atualizado_em - 1])
 	{
-		g.tem_atualizado = true;
-		g.atualizado_em = DatumGetTimestampTz(r[Anum_saldo_atualizado_em - 1]);
+		g->tem_atualizado = true;
+		g->atualizado_em = DatumGetTimestampTz(r[Anum_saldo_atualizado_em - 1]);
 	}
 	if (!rn[Anum_resumo_eventos_data - 1])
 	{
@@ -612,7 +609,7 @@ emitir_de_guardada(ReturnSetInfo *rsinfo, Pendencias *p, Datum *r, bool *rn)
 		deconstruct_array(DatumGetArrayTypeP(r[Anum_resumo_eventos_producao - 1]), NUMERICOID, -1,
 						  false, TYPALIGN_INT, &producoes, &np, &k);
 		for (int i = 0; i < k; i++)
-			aplicar_evento(&g, cfg, cfg->horizonte, DatumGetDateADT(datas[i]),
+			aplicar_evento(g, cfg, cfg->horizonte, DatumGetDateADT(datas[i]),
 						   ns[i] ? (Datum) 0 : saidas[i], np[i] ? (Datum) 0 : producoes[i]);
 	}
 	/* the pending deltas of its codes */
@@ -628,22 +625,34 @@ emitir_de_guardada(ReturnSetInfo *rsinfo, Pendencias *p, Datum *r, bool *rn)
 
 			if (e != NULL)
 				foreach (lc, e->linhas)
-					aplicar_figura(&g, cfg, cfg->horizonte, (Datum *) lfirst(lc));
+					aplicar_figura(g, cfg, cfg->horizonte, (Datum *) lfirst(lc));
 		}
 		else
 		{
-			void *args[2] = {&g, cfg};
+			void *args[2] = {g, cfg};
 
 			varrer("delta", "delta_codigo_idx", Anum_figura_codigo, codigos[i], visitar_delta,
 				   args);
 		}
 	}
-	if (tem_algo(&g, cfg->horizonte))
+}
+
+/* grupo_de_guardada's group, emitted when it has something to show. */
+static void
+emitir_de_guardada(ReturnSetInfo *rsinfo, Pendencias *p, Datum *r, bool *rn)
+{
+	MemoryContext trabalho =
+		AllocSetContextCreate(CurrentMemoryContext, "estoque_cache linha", ALLOCSET_DEFAULT_SIZES);
+	MemoryContext antigo = MemoryContextSwitchTo(trabalho);
+	Grupo         g;
+
+	grupo_de_guardada(p, r, rn, &g);
+	if (tem_algo(&g, p->cfg.horizonte))
 	{
 		Datum valores[NUM_COLUNAS_RESUMO];
 		bool  nulos[NUM_COLUNAS_RESUMO];
 
-		valores_grupo(&g, cfg, valores, nulos);
+		valores_grupo(&g, &p->cfg, valores, nulos);
 		emitir_linha(rsinfo, valores, nulos, p->chave);
 	}
 	MemoryContextSwitchTo(antigo);
@@ -937,6 +946,17 @@ ler_guardada(const char *principal, Datum *r, bool *rn)
 }
 
 /*
+ * Whether the installed objects have the stored rows: a database still at
+ * 1.0 served by this library has not (see README, "Upgrading"), and its
+ * public read functions then compute from the cache tables, as 1.0 did.
+ */
+static bool
+resumo_instalado(void)
+{
+	return OidIsValid(get_relname_relid("resumo", ec_schema_oid()));
+}
+
+/*
  * estoque_cache_saldo_produto(produto text): the view's row for the group of
  * one code (any member); no row when it has nothing to show.  The stored
  * row when nothing pending touches the group; with pending deltas, the
@@ -947,10 +967,10 @@ Datum
 estoque_cache_saldo_produto(PG_FUNCTION_ARGS)
 {
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
-	Pendencias    *p = pendencias();
 	char          *codigo = text_to_cstring(PG_GETARG_TEXT_PP(0));
+	Pendencias    *p = resumo_instalado() ? pendencias() : NULL;
 
-	if (!contem(p->vinculos, codigo))
+	if (p != NULL && !contem(p->vinculos, codigo))
 	{
 		Datum r[NUM_COLUNAS_RESUMO];
 		bool  rn[NUM_COLUNAS_RESUMO];
@@ -970,4 +990,39 @@ estoque_cache_saldo_produto(PG_FUNCTION_ARGS)
 	}
 	emitir_um_grupo(fcinfo, codigo, false, 0, false);
 	return (Datum) 0;
+}
+
+/*
+ * estoque_cache_produto(produto text) returns jsonb
+ *
+ * The group of `produto` (any member): the view's columns plus
+ * projecao_29_dias (see produto_jsonb); NULL for a code the cache does not
+ * know.  From the stored row, its dated events and the pending deltas when
+ * no pending link or name change touches the group; else from the cache
+ * tables.
+ */
+Datum
+estoque_cache_produto(PG_FUNCTION_ARGS)
+{
+	char       *codigo = text_to_cstring(PG_GETARG_TEXT_PP(0));
+	Pendencias *p = resumo_instalado() ? pendencias() : NULL;
+	Datum       doc;
+
+	if (p != NULL && !contem(p->vinculos, codigo))
+	{
+		Datum r[NUM_COLUNAS_RESUMO];
+		bool  rn[NUM_COLUNAS_RESUMO];
+
+		if (ler_guardada(principal_dobrado(codigo), r, rn) && !toca_vinculos_ou_nomes(p, r))
+		{
+			Grupo g;
+
+			grupo_de_guardada(p, r, rn, &g);
+			PG_RETURN_DATUM(produto_jsonb(&g, &p->cfg));
+		}
+	}
+	doc = produto_calculado(codigo);
+	if (doc == (Datum) 0)
+		PG_RETURN_NULL();
+	PG_RETURN_DATUM(doc);
 }
