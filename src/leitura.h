@@ -118,6 +118,8 @@ typedef void (*VisitaTupla)(Datum *valores, bool *nulos, void *arg);
 /* projecao.c */
 extern void   carregar_config(Config *cfg);
 extern Oid    colacao_do_indice(Oid indice);
+extern bool   existe_codigo(Oid relid, Oid indice, AttrNumber coluna, Oid colacao,
+							const char *codigo);
 extern void   checar_leitura_da_view(void);
 extern int    comparar_numeric(Datum a, Datum b);
 extern HTAB  *criar_hash(const char *nome, Size entrysize, long n);

@@ -687,30 +687,40 @@ nomear(Grupo *g, HTAB *nomes)
 }
 
 /*
- * Whether the active snapshot sees a row of `tabela` whose code (column
- * `coluna`, the first of `indice`) is `codigo`.  Without the index (installed objects of
- * 1.0, whose link and name changes are never pending), whether it sees any
- * row at all.
+ * Whether the active snapshot sees a row of table `relid` whose code, column
+ * `coluna` and the first of index `indice` (of collation `colacao`), is
+ * `codigo`: one probe of the index.
  */
-static bool
-pendente_para(const char *tabela, const char *indice, AttrNumber coluna, const char *codigo)
+bool
+existe_codigo(Oid relid, Oid indice, AttrNumber coluna, Oid colacao, const char *codigo)
 {
-	Oid         idx = get_relname_relid(indice, ec_schema_oid());
-	Relation    rel;
+	Relation    rel = table_open(relid, AccessShareLock);
 	ScanKeyData key;
 	SysScanDesc scan;
 	bool        achou;
 
-	if (!OidIsValid(idx))
-		return ha_linhas(tabela);
-	rel = table_open(ec_relid(tabela), AccessShareLock);
-	ScanKeyEntryInitialize(&key, 0, coluna, BTEqualStrategyNumber, InvalidOid,
-						   colacao_do_indice(idx), F_TEXTEQ, CStringGetTextDatum(codigo));
-	scan = systable_beginscan(rel, idx, true, GetActiveSnapshot(), 1, &key);
+	ScanKeyEntryInitialize(&key, 0, coluna, BTEqualStrategyNumber, InvalidOid, colacao, F_TEXTEQ,
+						   CStringGetTextDatum(codigo));
+	scan = systable_beginscan(rel, indice, true, GetActiveSnapshot(), 1, &key);
 	achou = systable_getnext(scan) != NULL;
 	systable_endscan(scan);
 	table_close(rel, AccessShareLock);
 	return achou;
+}
+
+/*
+ * The same, naming the internal table and its index.  Without the index
+ * (installed objects of 1.0, whose link and name changes are never
+ * pending), whether the snapshot sees any row of the table at all.
+ */
+static bool
+pendente_para(const char *tabela, const char *indice, AttrNumber coluna, const char *codigo)
+{
+	Oid idx = get_relname_relid(indice, ec_schema_oid());
+
+	if (!OidIsValid(idx))
+		return ha_linhas(tabela);
+	return existe_codigo(ec_relid(tabela), idx, coluna, colacao_do_indice(idx), codigo);
 }
 
 /* Whether a visible link change touches one of `codigos`. */

@@ -134,34 +134,13 @@ estoque_cache_chave_atual(PG_FUNCTION_ARGS)
 	PG_RETURN_TEXT_P(cstring_to_text(chave_de(&cfg)));
 }
 
-/*
- * Whether the active snapshot sees a row of table `relid` whose code, the
- * first column of index `indice` (of collation `colacao`), is `codigo`.
- */
-static bool
-existe(Oid relid, Oid indice, Oid colacao, const char *codigo)
-{
-	Relation    rel = table_open(relid, AccessShareLock);
-	ScanKeyData key;
-	SysScanDesc scan;
-	bool        achou;
-
-	ScanKeyEntryInitialize(&key, 0, 1, BTEqualStrategyNumber, InvalidOid, colacao, F_TEXTEQ,
-						   CStringGetTextDatum(codigo));
-	scan = systable_beginscan(rel, indice, true, GetActiveSnapshot(), 1, &key);
-	achou = systable_getnext(scan) != NULL;
-	systable_endscan(scan);
-	table_close(rel, AccessShareLock);
-	return achou;
-}
-
-/* The same, naming the internal table and its index. */
+/* Whether a row of an internal table has `codigo` as its first column (by its index). */
 static bool
 existe_em(const char *tabela, const char *indice, const char *codigo)
 {
 	Oid indice_oid = ec_relid(indice);
 
-	return existe(ec_relid(tabela), indice_oid, colacao_do_indice(indice_oid), codigo);
+	return existe_codigo(ec_relid(tabela), indice_oid, 1, colacao_do_indice(indice_oid), codigo);
 }
 
 /* Add the text in column `coluna` of every visible row of `tabela` to `codigos`. */
@@ -450,10 +429,10 @@ grupo_intacto(Pendencias *p, text *chave, text *principal, Datum codigos_datum)
 		codigo = texto_em(elems[i], buf, sizeof(buf));
 		if (contem(p->vinculos, codigo))
 			return false;
-		if (p->varrido
-				? contem(p->com_delta, codigo) || contem(p->com_nome, codigo)
-				: existe(p->delta, p->delta_idx, p->delta_colacao, codigo) ||
-					  existe(p->nome_delta, p->nome_delta_idx, p->nome_delta_colacao, codigo))
+		if (p->varrido ? contem(p->com_delta, codigo) || contem(p->com_nome, codigo)
+					   : existe_codigo(p->delta, p->delta_idx, 1, p->delta_colacao, codigo) ||
+							 existe_codigo(p->nome_delta, p->nome_delta_idx, 1,
+										   p->nome_delta_colacao, codigo))
 			return false;
 	}
 	return true;
@@ -558,9 +537,9 @@ toca_vinculos_ou_nomes(Pendencias *p, Datum *r)
 	{
 		char *c = TextDatumGetCString(codigos[i]);
 
-		if (contem(p->vinculos, c) ||
-			(p->varrido ? contem(p->com_nome, c)
-						: existe(p->nome_delta, p->nome_delta_idx, p->nome_delta_colacao, c)))
+		if (contem(p->vinculos, c) || (p->varrido ? contem(p->com_nome, c)
+												  : existe_codigo(p->nome_delta, p->nome_delta_idx,
+																  1, p->nome_delta_colacao, c)))
 			return true;
 	}
 	return false;
