@@ -540,34 +540,60 @@ CREATE FUNCTION estoque_cache.resumir(codigos text[]) RETURNS bigint
 AS $$
 DECLARE
     alvos text[];
-    n bigint;
+    linhas bigint;
 BEGIN
     -- the folder's lock (already held by the folds, repairs and detach): two
     -- transactions storing the same group's row would collide on its key
     PERFORM pg_advisory_xact_lock(4532, 0);
+    IF $1 IS NOT NULL THEN
+        -- the groups, in estoque_cache.grupo, of the codes and of every
+        -- member of a stored row that holds one of them
+        SELECT array_agg(DISTINCT coalesce(g.principal, x.c)) INTO alvos
+          FROM (SELECT u.c FROM unnest($1) AS u(c) WHERE u.c IS NOT NULL
+                UNION
+                SELECT u.c FROM estoque_cache.resumo r, unnest(r.codigos) AS u(c)
+                 WHERE r.codigos && $1 OR r.cod_produto = ANY ($1)) AS x
+          LEFT JOIN estoque_cache.grupo g ON g.codigo = x.c COLLATE "C";
+        IF alvos IS NULL THEN
+            RETURN 0;
+        END IF;
+    END IF;
+    -- Rows are updated in place, and only when they changed: an update that
+    -- keeps the key and the codes finds room on its own page (HOT), so the
+    -- table keeps its size instead of growing by a copy at every fold.
+    WITH novas AS MATERIALIZED (
+        SELECT * FROM estoque_cache.linhas_dobradas(alvos)
+    ), mudadas AS (
+        UPDATE estoque_cache.resumo AS r
+           SET (nome_produto, codigos, saldo_atual, qtd_carteira, qtd_pre_separacao,
+                qtd_separacao, saldo_disponivel, previsao_ruptura_7d, data_ruptura,
+                status_ruptura, atualizado_em, visivel, chave, eventos_data,
+                eventos_saida, eventos_producao)
+             = (n.nome_produto, n.codigos, n.saldo_atual, n.qtd_carteira, n.qtd_pre_separacao,
+                n.qtd_separacao, n.saldo_disponivel, n.previsao_ruptura_7d, n.data_ruptura,
+                n.status_ruptura, n.atualizado_em, n.visivel, n.chave, n.eventos_data,
+                n.eventos_saida, n.eventos_producao)
+          FROM novas AS n
+         WHERE r.cod_produto = n.cod_produto
+           -- as text: numeric equality would keep 1.0 where 1.00 is due
+           AND r::text IS DISTINCT FROM n::text
+    ), apagadas AS (
+        DELETE FROM estoque_cache.resumo AS r
+         WHERE (alvos IS NULL OR r.codigos && $1 OR r.cod_produto = ANY ($1)
+                OR r.cod_produto = ANY (alvos))
+           AND NOT EXISTS (SELECT FROM novas n WHERE n.cod_produto = r.cod_produto)
+    ), inseridas AS (
+        INSERT INTO estoque_cache.resumo
+        SELECT n.* FROM novas n
+         WHERE NOT EXISTS (SELECT FROM estoque_cache.resumo r WHERE r.cod_produto = n.cod_produto)
+    )
+    SELECT count(*) INTO linhas FROM novas;
     IF $1 IS NULL THEN
-        DELETE FROM estoque_cache.resumo;
-        INSERT INTO estoque_cache.resumo SELECT * FROM estoque_cache.linhas_dobradas(NULL);
-        GET DIAGNOSTICS n = ROW_COUNT;
         INSERT INTO estoque_cache.resumo_chave AS c (id, chave)
         VALUES (true, estoque_cache.chave_atual())
         ON CONFLICT (id) DO UPDATE SET chave = excluded.chave;
-        RETURN n;
     END IF;
-    WITH apagados AS (
-        DELETE FROM estoque_cache.resumo r
-         WHERE r.codigos && $1 OR r.cod_produto = ANY ($1)
-        RETURNING r.codigos
-    ), afetados AS (
-        SELECT u.c FROM unnest($1) AS u(c) WHERE u.c IS NOT NULL
-        UNION
-        SELECT u.c FROM apagados a, unnest(a.codigos) AS u(c)
-    )
-    SELECT array_agg(DISTINCT coalesce(g.principal, x.c)) INTO alvos
-      FROM afetados x LEFT JOIN estoque_cache.grupo g ON g.codigo = x.c COLLATE "C";
-    INSERT INTO estoque_cache.resumo SELECT * FROM estoque_cache.linhas_dobradas(alvos);
-    GET DIAGNOSTICS n = ROW_COUNT;
-    RETURN n;
+    RETURN linhas;
 END;
 $$;
 
