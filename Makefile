@@ -9,6 +9,10 @@ OBJS = \
 	src/contribuicao.o \
 	src/trigger.o \
 	src/filtro.o \
+	src/configuracao.o \
+	src/consultas.o \
+	src/detalhe.o \
+	src/grupos.o \
 	src/projecao.o \
 	src/resumo.o \
 	src/seguranca.o \

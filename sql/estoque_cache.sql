@@ -415,7 +415,7 @@ CREATE FUNCTION estoque_cache.config(OUT horizonte_dias integer,
  * Integers are compared by their digits (sign, then number of digits
  * without leading zeros, then the digits), never through numeric, which a
  * code of a million digits would overflow; ties (0012 and 12, -0 and 0) in
- * byte order.  The read path compares the same way (src/projecao.c).
+ * byte order.  The read path compares the same way (src/grupos.c).
  */
 CREATE FUNCTION estoque_cache.ordenar_codigos(codigos text[]) RETURNS text[]
     LANGUAGE sql IMMUTABLE STRICT

@@ -111,6 +111,7 @@ extern Oid  ec_dono(void);
 extern void ec_como_dono_do_cache(Identidade *salva);
 extern void ec_como_dono_da_tabela(Oid relid, Identidade *salva);
 extern void ec_restaurar(Identidade *salva);
+extern void checar_leitura_da_view(void);
 
 /* filtro.c */
 extern Node *filtro_transformar(Relation rel, const char *texto);

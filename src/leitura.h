@@ -1,9 +1,11 @@
 /*-------------------------------------------------------------------------
  *
  * leitura.h
- *	  The read side of the cache: projecao.c (groups, projection, rupture
- *	  status) and, above it, resumo.c (the view read through the stored
- *	  rows of estoque_cache.resumo).
+ *	  The read side of the cache: configuracao.c (settings and D0),
+ *	  projecao.c (one group's figures, projection and rupture status),
+ *	  grupos.c (groups read from the cache's tables), consultas.c and
+ *	  detalhe.c (SQL functions over them) and, above all, resumo.c (the view
+ *	  read through the stored rows of estoque_cache.resumo).
  *
  *-------------------------------------------------------------------------
  */
@@ -115,34 +117,59 @@ typedef struct Carga
 
 typedef void (*VisitaTupla)(Datum *valores, bool *nulos, void *arg);
 
+/* One day of a group's projection. */
+typedef struct DiaProjecao
+{
+	Datum inicial;
+	Datum saida;
+	Datum producao;
+	Datum final;
+} DiaProjecao;
+
+/*
+ * Calls go one way: resumo.c (the view) uses all below it; consultas.c and
+ * detalhe.c use grupos.c, projecao.c and configuracao.c; grupos.c uses
+ * projecao.c; projecao.c and configuracao.c use nothing of these.
+ */
+
+/* configuracao.c */
+extern void carregar_config(Config *cfg);
+
 /* projecao.c */
-extern void   carregar_config(Config *cfg);
-extern Oid    colacao_do_indice(Oid indice);
-extern bool   existe_codigo(Oid relid, Oid indice, AttrNumber coluna, Oid colacao,
-							const char *codigo);
-extern void   checar_leitura_da_view(void);
-extern int    comparar_numeric(Datum a, Datum b);
-extern HTAB  *criar_hash(const char *nome, Size entrysize, long n);
+extern Datum  zero_se_nulo(Datum valor);
+extern Datum  numeric_copia(Datum valor);
 extern Grupo *grupo_entrar(HTAB *grupos, const char *principal);
-extern char  *texto_em(Datum valor, char *buf, Size tamanho);
-extern void   varrer(const char *tabela, const char *indice, AttrNumber coluna, Datum chave,
-					 VisitaTupla visita, void *arg);
-extern void   carregar_grupos(Carga *carga, const char *produto, int dias, Config *cfg,
-							  bool so_dobrado);
+extern Grupo *grupo_entrar_hash(HTAB *grupos, const char *principal, uint32 hash);
 extern void   aplicar_figura(Grupo *g, Config *cfg, int dias, Datum *valores);
 extern void   aplicar_evento(Grupo *g, Config *cfg, int dias, DateADT data, Datum saida,
 							 Datum producao);
 extern void   somar_total(Grupo *g, int fonte, Datum valor);
-extern void   nomear(Grupo *g, HTAB *nomes);
-extern char  *principal_de(const char *codigo);
-extern char  *principal_dobrado(const char *codigo);
-extern Datum  codigos_de_um(const char *codigo);
 extern bool   tem_algo(Grupo *g, int dias);
 extern int    comparar_grupos(const void *a, const void *b);
 extern void   valores_grupo(Grupo *g, Config *cfg, Datum *valores, bool *nulos);
-extern void   emitir_um_grupo(FunctionCallInfo fcinfo, char *produto, bool tem_data_base,
-							  DateADT data_base, bool incluir_vazios);
-extern Datum  produto_jsonb(Grupo *g, Config *cfg);
-extern Datum  produto_calculado(const char *produto);
+extern void   projetar_dia(Grupo *g, int d, Datum inicial, DiaProjecao *dia);
+
+/* grupos.c */
+extern HTAB  *criar_hash(const char *nome, Size entrysize, long n);
+extern Oid    colacao_do_indice(Oid indice);
+extern char  *texto_em(Datum valor, char *buf, Size tamanho);
+extern void   varrer(const char *tabela, const char *indice, AttrNumber coluna, Datum chave,
+					 VisitaTupla visita, void *arg);
+extern bool   existe_codigo(Oid relid, Oid indice, AttrNumber coluna, Oid colacao,
+							const char *codigo);
+extern void   carregar_grupos(Carga *carga, const char *produto, int dias, Config *cfg,
+							  bool so_dobrado);
+extern Grupo *carregar_um_grupo(const char *produto, int dias, Config *cfg);
+extern void   resolver_grupo(text *produto, Datum *principal, Datum *codigos);
+extern char  *principal_de(const char *codigo);
+extern char  *principal_dobrado(const char *codigo);
+
+/* consultas.c */
+extern void emitir_um_grupo(FunctionCallInfo fcinfo, char *produto, bool tem_data_base,
+							DateADT data_base, bool incluir_vazios);
+
+/* detalhe.c */
+extern Datum produto_jsonb(Grupo *g, Config *cfg);
+extern Datum produto_calculado(const char *produto);
 
 #endif /* ESTOQUE_CACHE_LEITURA_H */

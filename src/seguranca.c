@@ -29,14 +29,20 @@
  */
 #include "postgres.h"
 
+#include "access/genam.h"
 #include "access/htup_details.h"
+#include "access/table.h"
 #include "catalog/pg_class.h"
+#include "catalog/pg_extension.h"
 #include "catalog/pg_type.h"
+#include "commands/extension.h"
 #include "executor/spi.h"
 #include "nodes/execnodes.h"
 #include "funcapi.h"
 #include "miscadmin.h"
+#include "utils/acl.h"
 #include "utils/builtins.h"
+#include "utils/fmgroids.h"
 #include "utils/guc.h"
 #include "utils/lsyscache.h"
 #include "utils/snapmgr.h"
@@ -187,4 +193,54 @@ estoque_cache_ler_como_dono(PG_FUNCTION_ARGS)
 	SPI_finish();
 	ec_restaurar(&salva);
 	return (Datum) 0;
+}
+
+static void
+negar_leitura(void)
+{
+	ereport(ERROR, (errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+					errmsg("permission denied for view estoque_cache_saldo"),
+					errhint("Reading the cache was revoked for this role; ask an administrator "
+							"for SELECT on estoque_cache_saldo.")));
+}
+
+/*
+ * Reading through estoque_cache.saldo_grupos() is governed by the privilege
+ * to read the view built on it, so that revoking SELECT on the view closes
+ * this door too (a view's functions run with the caller's privileges).
+ */
+void
+checar_leitura_da_view(void)
+{
+	/* the view's OID, looked up again when it no longer names the view */
+	static Oid  view = InvalidOid;
+	Oid         extensao;
+	Oid         esquema = InvalidOid;
+	Relation    rel;
+	ScanKeyData key;
+	SysScanDesc scan;
+	HeapTuple   tup;
+	char       *nome = OidIsValid(view) ? get_rel_name(view) : NULL;
+
+	if (nome != NULL && strcmp(nome, "estoque_cache_saldo") == 0)
+	{
+		if (pg_class_aclcheck(view, GetUserId(), ACL_SELECT) != ACLCHECK_OK)
+			negar_leitura();
+		return;
+	}
+	extensao = get_extension_oid("estoque_cache", false);
+	rel = table_open(ExtensionRelationId, AccessShareLock);
+
+	/* the schema of the public API: pg_extension.extnamespace */
+	ScanKeyInit(&key, Anum_pg_extension_oid, BTEqualStrategyNumber, F_OIDEQ,
+				ObjectIdGetDatum(extensao));
+	scan = systable_beginscan(rel, ExtensionOidIndexId, true, NULL, 1, &key);
+	if ((tup = systable_getnext(scan)) != NULL)
+		esquema = ((Form_pg_extension) GETSTRUCT(tup))->extnamespace;
+	systable_endscan(scan);
+	table_close(rel, AccessShareLock);
+	view = OidIsValid(esquema) ? get_relname_relid("estoque_cache_saldo", esquema) : InvalidOid;
+
+	if (OidIsValid(view) && pg_class_aclcheck(view, GetUserId(), ACL_SELECT) != ACLCHECK_OK)
+		negar_leitura();
 }
