@@ -193,147 +193,6 @@ BEGIN
 END;
 $$;
 
-/*
- * Compare the cache with the sources, recomputed here from scratch in one
- * statement (one snapshot): groups by a recursive query over the link
- * tables, figures by aggregating every attached table with its filter.
- * Returns a row for every figure that differs; none when the cache is exact.
- * Logged, except on a hot standby, which cannot write.
- * Figures: saldo_atual, qtd_carteira, qtd_pre_separacao, qtd_separacao per
- * group; the same per date ("qtd_separacao[2026-12-01]", "[sem data]" for
- * undated rows) and producao_programada per date; "principal" per code.
- */
-CREATE OR REPLACE FUNCTION @extschema@.estoque_cache_verify(produto text DEFAULT NULL)
-    RETURNS TABLE (cod_produto text, campo text, no_cache text, nas_fontes text)
-    LANGUAGE plpgsql SECURITY DEFINER
-    SET search_path = pg_catalog, pg_temp
-AS $$
-DECLARE
-    inicio timestamptz := clock_timestamp();
-    anx estoque_cache.anexo;
-    sql_fontes text := '';
-    sql_links text := '';
-    codigos text[];
-    n bigint;
-BEGIN
-    FOR anx IN SELECT * FROM estoque_cache.anexo ORDER BY anexo_id LOOP
-        -- locked before the comparison's snapshot is taken (see corrigir_anexo)
-        IF anx.fonte <> 'produtos' THEN
-            EXECUTE format('LOCK TABLE %s IN ACCESS SHARE MODE',
-                           estoque_cache.nome_qualificado(anx.tabela));
-        END IF;
-        -- source rows are read as each table's owner (see ler_como_dono)
-        IF anx.fonte = 'unificacao' THEN
-            sql_links := sql_links || format(
-                'UNION ALL SELECT l.o COLLATE "C", l.d COLLATE "C" '
-                'FROM estoque_cache.ler_como_dono(%s::pg_catalog.oid::pg_catalog.regclass, %L, NULL) '
-                'AS l(o text, d text) ',
-                anx.tabela::oid,
-                format('SELECT (%1$I)::text, (%2$I)::text FROM ONLY %3$s '
-                       'WHERE %1$I IS NOT NULL AND %2$I IS NOT NULL AND (%4$s)',
-                       anx.produto, anx.destino, estoque_cache.nome_qualificado(anx.tabela),
-                       coalesce(anx.filtro, 'true')));
-        ELSIF anx.fonte <> 'produtos' THEN
-            sql_fontes := sql_fontes || format(
-                'UNION ALL SELECT f.codigo COLLATE "C", %s::smallint, f.data, f.q '
-                'FROM estoque_cache.ler_como_dono(%s::pg_catalog.oid::pg_catalog.regclass, %L, NULL) '
-                'AS f(codigo text, data date, q numeric) ',
-                estoque_cache.fonte_numero(anx.fonte), anx.tabela::oid,
-                estoque_cache.consulta_fonte(anx));
-        END IF;
-    END LOOP;
-
-    IF produto IS NOT NULL THEN
-        codigos := @extschema@.estoque_cache_codigos(produto);
-    END IF;
-
-    RETURN QUERY EXECUTE format($sql$
-        WITH RECURSIVE
-        links(o, d) AS (
-            SELECT NULL::text COLLATE "C", NULL::text COLLATE "C" WHERE false %1$s
-        ), arestas(a, b) AS (
-            SELECT o, d FROM links UNION SELECT d, o FROM links
-        ), alcance(s, c) AS (
-            SELECT a, a FROM arestas
-            UNION
-            SELECT r.s, e.b FROM alcance r JOIN arestas e ON e.a = r.c
-        ), componentes AS (
-            SELECT r.s AS codigo,
-                   (estoque_cache.ordenar_codigos(array_agg(r.c)))[1] AS principal
-              FROM alcance r GROUP BY r.s
-        ), fontes(codigo, fonte, data, q) AS (
-            SELECT NULL::text COLLATE "C", NULL::smallint, NULL::date, NULL::numeric
-             WHERE false %2$s
-        ), grupos AS MATERIALIZED (
-            SELECT g.codigo COLLATE "C" AS codigo, g.principal COLLATE "C" AS principal
-              FROM estoque_cache.grupos_vistos() g
-        ), cache(codigo, fonte, data, q) AS (
-            SELECT codigo, fonte, data, quantidade FROM estoque_cache.saldo
-            UNION ALL
-            SELECT codigo, fonte, data, quantidade FROM estoque_cache.delta
-        ), por_fonte AS (
-            SELECT coalesce(k.principal, f.codigo) AS principal, f.fonte, f.data, f.q
-              FROM fontes f LEFT JOIN componentes k ON k.codigo = f.codigo
-        ), por_cache AS (
-            SELECT coalesce(g.principal, c.codigo) AS principal, c.fonte, c.data, c.q
-              FROM cache c LEFT JOIN grupos g ON g.codigo = c.codigo
-        ), campos_fonte AS (
-            SELECT principal, (ARRAY['saldo_atual', 'qtd_carteira', 'qtd_pre_separacao',
-                                     'qtd_separacao'])[fonte] AS campo, sum(q) AS q
-              FROM por_fonte WHERE fonte <= 4 GROUP BY 1, 2
-            UNION ALL
-            SELECT principal, (ARRAY['', '', 'qtd_pre_separacao', 'qtd_separacao',
-                                     'producao_programada'])[fonte]
-                   || '[' || CASE WHEN data = '-infinity' THEN 'sem data'
-                                  ELSE to_char(data, 'YYYY-MM-DD') END || ']', sum(q)
-              FROM por_fonte WHERE fonte >= 3 GROUP BY principal, fonte, data
-        ), campos_cache AS (
-            SELECT principal, (ARRAY['saldo_atual', 'qtd_carteira', 'qtd_pre_separacao',
-                                     'qtd_separacao'])[fonte] AS campo, sum(q) AS q
-              FROM por_cache WHERE fonte <= 4 GROUP BY 1, 2
-            UNION ALL
-            SELECT principal, (ARRAY['', '', 'qtd_pre_separacao', 'qtd_separacao',
-                                     'producao_programada'])[fonte]
-                   || '[' || CASE WHEN data = '-infinity' THEN 'sem data'
-                                  ELSE to_char(data, 'YYYY-MM-DD') END || ']', sum(q)
-              FROM por_cache WHERE fonte >= 3 GROUP BY principal, fonte, data
-        ), diferencas AS (
-            SELECT coalesce(c.principal, f.principal)::text AS cod_produto,
-                   coalesce(c.campo, f.campo) AS campo,
-                   coalesce(c.q, 0)::text AS no_cache, coalesce(f.q, 0)::text AS nas_fontes
-              FROM campos_cache c
-              FULL JOIN campos_fonte f ON f.principal = c.principal AND f.campo = c.campo
-             WHERE coalesce(c.q, 0) <> coalesce(f.q, 0)
-            UNION ALL
-            SELECT coalesce(g.codigo, k.codigo)::text, 'principal',
-                   coalesce(g.principal, g.codigo, k.codigo)::text,
-                   coalesce(k.principal, k.codigo, g.codigo)::text
-              FROM grupos g
-              FULL JOIN componentes k ON k.codigo = g.codigo
-             WHERE coalesce(g.principal, g.codigo, k.codigo)
-                   IS DISTINCT FROM coalesce(k.principal, k.codigo, g.codigo)
-            UNION ALL
-            -- the view's stored rows against the folded tables they come
-            -- from (a row stored for another day is recomputed when read)
-            SELECT coalesce(x.cod_produto, r.cod_produto), 'linha guardada', r::text, x::text
-              FROM estoque_cache.linhas_dobradas(NULL) x
-              FULL JOIN estoque_cache.resumo r ON r.cod_produto = x.cod_produto
-             WHERE r.cod_produto IS NULL OR x.cod_produto IS NULL
-                OR (r.chave = x.chave AND r IS DISTINCT FROM x)
-        )
-        SELECT d.cod_produto, d.campo, d.no_cache, d.nas_fontes FROM diferencas d
-         WHERE $1 IS NULL OR d.cod_produto = ANY ($1)
-         ORDER BY 1, 2
-        $sql$, sql_links, sql_fontes)
-    USING codigos;
-    GET DIAGNOSTICS n = ROW_COUNT;
-    -- a hot standby cannot write the log; verifying there is still useful
-    IF NOT pg_is_in_recovery() THEN
-        PERFORM estoque_cache.registrar('verify', produto, inicio, n);
-    END IF;
-END;
-$$;
-
 /* ------------------------------------------------------------------------
  * Attachments travel with their tables' triggers; the cache is not dumped,
  * it is recomputed when a restore creates the triggers; DDL on attached
@@ -2379,13 +2238,27 @@ BEGIN
              WHERE coalesce(g.principal, g.codigo, k.codigo)
                    IS DISTINCT FROM coalesce(k.principal, k.codigo, g.codigo)
             UNION ALL
-            -- the view's stored rows against the folded tables they come
-            -- from (a row stored for another day is recomputed when read)
-            SELECT coalesce(x.cod_produto, r.cod_produto), 'linha guardada', r::text, x::text
-              FROM estoque_cache.linhas_dobradas(NULL) x
-              FULL JOIN estoque_cache.resumo r ON r.cod_produto = x.cod_produto
-             WHERE r.cod_produto IS NULL OR x.cod_produto IS NULL
-                OR (r.chave = x.chave AND r IS DISTINCT FROM x)
+            -- the view's stored rows and their events against the folded
+            -- tables they come from (rows stored for another day are
+            -- recomputed when read: then only which rows exist is compared)
+            SELECT coalesce(x.cod_produto, g.cod_produto), 'linha guardada', g.linha, x.linha
+              FROM (SELECT d.cod_produto, d::text AS linha
+                      FROM estoque_cache.linhas_dobradas(NULL) d) x
+              FULL JOIN (SELECT coalesce(r.cod_produto, v.cod_produto) AS cod_produto,
+                                row(r.cod_produto, r.nome_produto, r.codigos, r.saldo_atual,
+                                    r.qtd_carteira, r.qtd_pre_separacao, r.qtd_separacao,
+                                    r.saldo_disponivel, r.previsao_ruptura_7d, r.data_ruptura,
+                                    r.status_ruptura, r.atualizado_em, r.visivel,
+                                    v.eventos_data, v.eventos_saida, v.eventos_producao)::text
+                                AS linha, r.cod_produto IS NOT NULL AS tem_linha
+                           FROM estoque_cache.resumo r
+                           FULL JOIN estoque_cache.resumo_evento v
+                             ON v.cod_produto = r.cod_produto) g
+                ON g.cod_produto = x.cod_produto
+             WHERE g.cod_produto IS NULL OR x.cod_produto IS NULL OR NOT g.tem_linha
+                OR ((SELECT c.chave FROM estoque_cache.resumo_chave c)
+                        IS NOT DISTINCT FROM estoque_cache.chave_atual()
+                    AND g.linha IS DISTINCT FROM x.linha)
         )
         SELECT d.cod_produto, d.campo, d.no_cache, d.nas_fontes FROM diferencas d
          WHERE $1 IS NULL OR d.cod_produto = ANY ($1)
@@ -2544,15 +2417,14 @@ CREATE INDEX nome_delta_codigo_idx ON estoque_cache.nome_delta (codigo);
 
 /*
  * The view's row of every group of the folded state (saldo, grupo, nome,
- * nothing pending): groups with figures, and groups of two or more codes.
- * visivel: it has something to show; chave: the D0 and settings it was
- * computed for (estoque_cache.chave_atual()); eventos: what the projection
- * needs for another D0, so that a row is brought up to date with pending
- * deltas, another day or other settings without reading the folded tables.
- * Written only by estoque_cache.resumir, in the transactions that write the
- * folded tables, so that every snapshot sees it consistent with them.  The view reads it
+ * nothing pending): groups with figures, and groups of two or more codes,
+ * computed for the D0 and settings of estoque_cache.resumo_chave.
+ * visivel: it has something to show.  Written only by
+ * estoque_cache.resumir, in the transactions that write the folded tables,
+ * so that every snapshot sees it consistent with them.  The view reads it
  * by its primary key and computes afresh only what pending changes touch
- * in the reader's snapshot (src/resumo.c).
+ * in the reader's snapshot (src/resumo.c).  Its rows are as narrow as the
+ * view's: a list reads every page of it.
  */
 CREATE TABLE estoque_cache.resumo (
     cod_produto         text PRIMARY KEY,   -- the principal, in the view's collation
@@ -2567,30 +2439,43 @@ CREATE TABLE estoque_cache.resumo (
     data_ruptura        date,
     status_ruptura      text NOT NULL,
     atualizado_em       timestamptz,
-    visivel             boolean NOT NULL,
-    chave               text NOT NULL,
-    -- the folded exits (pre_separacao + separacao) and production of each
-    -- date ('-infinity': undated), by date: the projection for any D0
-    eventos_data        date[],
-    eventos_saida       numeric[],
-    eventos_producao    numeric[]
+    visivel             boolean NOT NULL
 );
 CREATE INDEX resumo_codigos_idx ON estoque_cache.resumo USING gin (codigos)
     WITH (fastupdate = off);
 
-/* The chave of the last time every row of resumo was computed. */
+/*
+ * The folded exits (pre_separacao + separacao) and production of a stored
+ * group by date ('-infinity': undated), ordered by date, for the groups
+ * that have any: what the projection needs for another D0, so that a row
+ * is brought up to date with pending deltas, another day or other settings
+ * without reading the folded tables.  Read by primary key, only for the
+ * groups pending work touches; written with resumo.
+ */
+CREATE TABLE estoque_cache.resumo_evento (
+    cod_produto      text PRIMARY KEY,  -- a principal of resumo
+    eventos_data     date[] NOT NULL,
+    eventos_saida    numeric[] NOT NULL,
+    eventos_producao numeric[] NOT NULL
+);
+
+/*
+ * The chave (estoque_cache.chave_atual(): D0 and the settings) every row of
+ * resumo and resumo_evento was computed for.
+ */
 CREATE TABLE estoque_cache.resumo_chave (
     id    boolean PRIMARY KEY DEFAULT true CHECK (id),
     chave text NOT NULL
 );
 
-REVOKE ALL ON estoque_cache.resumo, estoque_cache.resumo_chave FROM PUBLIC;
+REVOKE ALL ON estoque_cache.resumo, estoque_cache.resumo_evento, estoque_cache.resumo_chave
+    FROM PUBLIC;
 
 /* The read path of the view (src/resumo.c). */
 CREATE FUNCTION estoque_cache.chave_atual() RETURNS text
     AS 'MODULE_PATHNAME', 'estoque_cache_chave_atual' LANGUAGE C STABLE;
 
-CREATE FUNCTION estoque_cache.intacto(principal text, codigos text[], chave text)
+CREATE FUNCTION estoque_cache.intacto(principal text, codigos text[])
     RETURNS boolean
     AS 'MODULE_PATHNAME', 'estoque_cache_intacto' LANGUAGE C STABLE STRICT;
 
@@ -2602,6 +2487,13 @@ CREATE FUNCTION estoque_cache.linha_recalculada(r estoque_cache.resumo)
     RETURNS SETOF estoque_cache.resumo AS 'MODULE_PATHNAME', 'estoque_cache_linha_recalculada'
     LANGUAGE C STABLE STRICT ROWS 1;
 
+CREATE FUNCTION estoque_cache.linhas_recalculadas()
+    RETURNS SETOF estoque_cache.resumo AS 'MODULE_PATHNAME', 'estoque_cache_linhas_recalculadas'
+    LANGUAGE C STABLE ROWS 10;
+
+CREATE FUNCTION estoque_cache.por_linha() RETURNS boolean
+    AS 'MODULE_PATHNAME', 'estoque_cache_por_linha' LANGUAGE C STABLE;
+
 CREATE FUNCTION estoque_cache.linha_nova(codigo text)
     RETURNS SETOF estoque_cache.resumo AS 'MODULE_PATHNAME', 'estoque_cache_linha_nova'
     LANGUAGE C STABLE STRICT ROWS 1;
@@ -2610,9 +2502,20 @@ CREATE FUNCTION estoque_cache.linhas_reagrupadas()
     RETURNS SETOF estoque_cache.resumo AS 'MODULE_PATHNAME', 'estoque_cache_linhas_reagrupadas'
     LANGUAGE C STABLE ROWS 1;
 
-/* Rows of estoque_cache.resumo from the folded state, for some groups or all. */
-CREATE FUNCTION estoque_cache.linhas_dobradas(principais text[])
-    RETURNS SETOF estoque_cache.resumo
+/*
+ * Rows of estoque_cache.resumo from the folded state, for some groups or all,
+ * each with its dated events (NULL when none), as estoque_cache.resumo_evento
+ * keeps them.
+ */
+CREATE FUNCTION estoque_cache.linhas_dobradas(principais text[],
+    OUT cod_produto text, OUT nome_produto text, OUT codigos text[],
+    OUT saldo_atual numeric, OUT qtd_carteira numeric,
+    OUT qtd_pre_separacao numeric, OUT qtd_separacao numeric,
+    OUT saldo_disponivel numeric, OUT previsao_ruptura_7d numeric,
+    OUT data_ruptura date, OUT status_ruptura text,
+    OUT atualizado_em timestamptz, OUT visivel boolean,
+    OUT eventos_data date[], OUT eventos_saida numeric[], OUT eventos_producao numeric[])
+    RETURNS SETOF record
     AS 'MODULE_PATHNAME', 'estoque_cache_linhas_dobradas' LANGUAGE C STABLE CALLED ON NULL INPUT;
 
 /*
@@ -2627,20 +2530,26 @@ CREATE FUNCTION estoque_cache.resumir(codigos text[]) RETURNS bigint
     SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
+    pedidos text[] := codigos;  -- NULL: every group
     alvos text[];
     linhas bigint;
 BEGIN
     -- the folder's lock (already held by the folds, repairs and detach): two
     -- transactions storing the same group's row would collide on its key
     PERFORM pg_advisory_xact_lock(4532, 0);
-    IF $1 IS NOT NULL THEN
+    -- every stored row is computed for one chave: for another one, all of them
+    IF (SELECT c.chave FROM estoque_cache.resumo_chave c) IS DISTINCT FROM
+       estoque_cache.chave_atual() THEN
+        pedidos := NULL;
+    END IF;
+    IF pedidos IS NOT NULL THEN
         -- the groups, in estoque_cache.grupo, of the codes and of every
         -- member of a stored row that holds one of them
         SELECT array_agg(DISTINCT coalesce(g.principal, x.c)) INTO alvos
-          FROM (SELECT u.c FROM unnest($1) AS u(c) WHERE u.c IS NOT NULL
+          FROM (SELECT u.c FROM unnest(pedidos) AS u(c) WHERE u.c IS NOT NULL
                 UNION
                 SELECT u.c FROM estoque_cache.resumo r, unnest(r.codigos) AS u(c)
-                 WHERE r.codigos && $1 OR r.cod_produto = ANY ($1)) AS x
+                 WHERE r.codigos && pedidos OR r.cod_produto = ANY (pedidos)) AS x
           LEFT JOIN estoque_cache.grupo g ON g.codigo = x.c COLLATE "C";
         IF alvos IS NULL THEN
             RETURN 0;
@@ -2648,35 +2557,65 @@ BEGIN
     END IF;
     -- Rows are updated in place, and only when they changed: an update that
     -- keeps the key and the codes finds room on its own page (HOT), so the
-    -- table keeps its size instead of growing by a copy at every fold.
+    -- tables keep their size instead of growing by a copy at every fold.
+    -- Compared as text: numeric equality would keep 1.0 where 1.00 is due.
     WITH novas AS MATERIALIZED (
         SELECT * FROM estoque_cache.linhas_dobradas(alvos)
+    ), escopo AS (
+        SELECT r.cod_produto FROM estoque_cache.resumo r
+         WHERE alvos IS NULL OR r.codigos && pedidos OR r.cod_produto = ANY (pedidos)
+            OR r.cod_produto = ANY (alvos)
     ), mudadas AS (
         UPDATE estoque_cache.resumo AS r
            SET (nome_produto, codigos, saldo_atual, qtd_carteira, qtd_pre_separacao,
                 qtd_separacao, saldo_disponivel, previsao_ruptura_7d, data_ruptura,
-                status_ruptura, atualizado_em, visivel, chave, eventos_data,
-                eventos_saida, eventos_producao)
+                status_ruptura, atualizado_em, visivel)
              = (n.nome_produto, n.codigos, n.saldo_atual, n.qtd_carteira, n.qtd_pre_separacao,
                 n.qtd_separacao, n.saldo_disponivel, n.previsao_ruptura_7d, n.data_ruptura,
-                n.status_ruptura, n.atualizado_em, n.visivel, n.chave, n.eventos_data,
-                n.eventos_saida, n.eventos_producao)
+                n.status_ruptura, n.atualizado_em, n.visivel)
           FROM novas AS n
          WHERE r.cod_produto = n.cod_produto
-           -- as text: numeric equality would keep 1.0 where 1.00 is due
-           AND r::text IS DISTINCT FROM n::text
+           AND r::text IS DISTINCT FROM
+               row(n.cod_produto, n.nome_produto, n.codigos, n.saldo_atual, n.qtd_carteira,
+                   n.qtd_pre_separacao, n.qtd_separacao, n.saldo_disponivel,
+                   n.previsao_ruptura_7d, n.data_ruptura, n.status_ruptura, n.atualizado_em,
+                   n.visivel)::text
     ), apagadas AS (
         DELETE FROM estoque_cache.resumo AS r
-         WHERE (alvos IS NULL OR r.codigos && $1 OR r.cod_produto = ANY ($1)
-                OR r.cod_produto = ANY (alvos))
+         WHERE r.cod_produto IN (SELECT e.cod_produto FROM escopo e)
            AND NOT EXISTS (SELECT FROM novas n WHERE n.cod_produto = r.cod_produto)
     ), inseridas AS (
         INSERT INTO estoque_cache.resumo
-        SELECT n.* FROM novas n
+        SELECT n.cod_produto, n.nome_produto, n.codigos, n.saldo_atual, n.qtd_carteira,
+               n.qtd_pre_separacao, n.qtd_separacao, n.saldo_disponivel,
+               n.previsao_ruptura_7d, n.data_ruptura, n.status_ruptura, n.atualizado_em,
+               n.visivel
+          FROM novas n
          WHERE NOT EXISTS (SELECT FROM estoque_cache.resumo r WHERE r.cod_produto = n.cod_produto)
+    ), eventos_mudados AS (
+        UPDATE estoque_cache.resumo_evento AS v
+           SET (eventos_data, eventos_saida, eventos_producao)
+             = (n.eventos_data, n.eventos_saida, n.eventos_producao)
+          FROM novas AS n
+         WHERE v.cod_produto = n.cod_produto AND n.eventos_data IS NOT NULL
+           AND row(v.eventos_data, v.eventos_saida, v.eventos_producao)::text
+               IS DISTINCT FROM row(n.eventos_data, n.eventos_saida, n.eventos_producao)::text
+    ), eventos_apagados AS (
+        DELETE FROM estoque_cache.resumo_evento AS v
+         WHERE (alvos IS NULL OR v.cod_produto IN (SELECT e.cod_produto FROM escopo e)
+                OR v.cod_produto IN (SELECT n.cod_produto FROM novas n))
+           AND NOT EXISTS (SELECT FROM novas n
+                            WHERE n.cod_produto = v.cod_produto AND n.eventos_data IS NOT NULL)
+    ), eventos_inseridos AS (
+        INSERT INTO estoque_cache.resumo_evento
+        SELECT n.cod_produto, n.eventos_data, n.eventos_saida, n.eventos_producao
+          FROM novas n
+         WHERE n.eventos_data IS NOT NULL
+           AND NOT EXISTS (SELECT FROM estoque_cache.resumo_evento v
+                            WHERE v.cod_produto = n.cod_produto)
     )
     SELECT count(*) INTO linhas FROM novas;
-    IF $1 IS NULL THEN
+    IF pedidos IS NULL THEN
         INSERT INTO estoque_cache.resumo_chave AS c (id, chave)
         VALUES (true, estoque_cache.chave_atual())
         ON CONFLICT (id) DO UPDATE SET chave = excluded.chave;
@@ -2687,30 +2626,37 @@ $$;
 
 /*
  * Read like a table (src/resumo.c): the stored row of each group nothing
- * pending touches; the groups pending work touches, computed in the
- * reader's snapshot; codes only pending deltas know; groups pending links
- * make.  A filter on cod_produto reaches the primary key of resumo and the
- * index of delta.
+ * pending touches; the groups pending work touches and the codes only
+ * pending deltas know, computed in the reader's snapshot, all at once for a
+ * list or row by row for a lookup (por_linha() says which, once per query);
+ * groups pending links make.  A filter on cod_produto reaches the primary
+ * key of resumo and the index of delta.
  */
 CREATE OR REPLACE VIEW @extschema@.estoque_cache_saldo AS
     SELECT r.cod_produto, r.nome_produto, r.codigos, r.saldo_atual, r.qtd_carteira,
            r.qtd_pre_separacao, r.qtd_separacao, r.saldo_disponivel, r.previsao_ruptura_7d,
            r.data_ruptura, r.status_ruptura, r.atualizado_em
       FROM estoque_cache.resumo r
-     WHERE r.visivel AND estoque_cache.intacto(r.cod_produto, r.codigos, r.chave)
+     WHERE r.visivel AND estoque_cache.intacto(r.cod_produto, r.codigos)
+    UNION ALL
+    SELECT l.cod_produto, l.nome_produto, l.codigos, l.saldo_atual, l.qtd_carteira,
+           l.qtd_pre_separacao, l.qtd_separacao, l.saldo_disponivel, l.previsao_ruptura_7d,
+           l.data_ruptura, l.status_ruptura, l.atualizado_em
+      FROM estoque_cache.linhas_recalculadas() l
     UNION ALL
     SELECT r.cod_produto, l.nome_produto, l.codigos, l.saldo_atual, l.qtd_carteira,
            l.qtd_pre_separacao, l.qtd_separacao, l.saldo_disponivel, l.previsao_ruptura_7d,
            l.data_ruptura, l.status_ruptura, l.atualizado_em
       FROM estoque_cache.resumo r
      CROSS JOIN LATERAL estoque_cache.linha_recalculada(r) l
-     WHERE NOT estoque_cache.intacto(r.cod_produto, r.codigos, r.chave)
+     WHERE estoque_cache.por_linha() AND NOT estoque_cache.intacto(r.cod_produto, r.codigos)
     UNION ALL
     SELECT n.codigo, l.nome_produto, l.codigos, l.saldo_atual, l.qtd_carteira,
            l.qtd_pre_separacao, l.qtd_separacao, l.saldo_disponivel, l.previsao_ruptura_7d,
            l.data_ruptura, l.status_ruptura, l.atualizado_em
       FROM (SELECT DISTINCT d.codigo COLLATE "default" AS codigo FROM estoque_cache.delta d) n
      CROSS JOIN LATERAL estoque_cache.linha_nova(n.codigo) l
+     WHERE estoque_cache.por_linha()
     UNION ALL
     SELECT x.cod_produto, x.nome_produto, x.codigos, x.saldo_atual, x.qtd_carteira,
            x.qtd_pre_separacao, x.qtd_separacao, x.saldo_disponivel, x.previsao_ruptura_7d,
@@ -2776,13 +2722,17 @@ $$;
 REVOKE ALL ON FUNCTION estoque_cache.chave_atual(),
     estoque_cache.linhas_dobradas(text[]),
     estoque_cache.resumir(text[]),
-    estoque_cache.intacto(text, text[], text),
+    estoque_cache.intacto(text, text[]),
     estoque_cache.linha_recalculada(estoque_cache.resumo),
+    estoque_cache.linhas_recalculadas(),
+    estoque_cache.por_linha(),
     estoque_cache.linha_nova(text),
     estoque_cache.linhas_reagrupadas()
 FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION estoque_cache.intacto(text, text[], text),
+GRANT EXECUTE ON FUNCTION estoque_cache.intacto(text, text[]),
     estoque_cache.linha_recalculada(estoque_cache.resumo),
+    estoque_cache.linhas_recalculadas(),
+    estoque_cache.por_linha(),
     estoque_cache.linha_nova(text),
     estoque_cache.linhas_reagrupadas()
 TO PUBLIC;

@@ -4,9 +4,9 @@
  *	  The view estoque_cache_saldo read like a table.
  *
  * estoque_cache.resumo keeps one row per group of the folded state (saldo,
- * grupo, nome), with the view's columns computed for one D0 and one set of
- * settings (its `chave`), and the group's dated exits and production by
- * date.  It is written only with the folded tables, in the same
+ * grupo, nome), with the view's columns computed for the D0 and settings
+ * of estoque_cache.resumo_chave; estoque_cache.resumo_evento keeps the
+ * group's dated exits and production by date.  It is written only with the folded tables, in the same
  * transactions (estoque_cache.resumir), so every snapshot sees it
  * consistent with them.  The view is SQL over it, so that a filter on
  * cod_produto reaches its primary key:
@@ -66,23 +66,33 @@ PG_FUNCTION_INFO_V1(estoque_cache_linhas_dobradas);
 PG_FUNCTION_INFO_V1(estoque_cache_chave_atual);
 PG_FUNCTION_INFO_V1(estoque_cache_intacto);
 PG_FUNCTION_INFO_V1(estoque_cache_linha_recalculada);
+PG_FUNCTION_INFO_V1(estoque_cache_linhas_recalculadas);
+PG_FUNCTION_INFO_V1(estoque_cache_por_linha);
 PG_FUNCTION_INFO_V1(estoque_cache_linha_nova);
 PG_FUNCTION_INFO_V1(estoque_cache_linhas_reagrupadas);
 PG_FUNCTION_INFO_V1(estoque_cache_saldo_produto);
 PG_FUNCTION_INFO_V1(estoque_cache_produto);
 
+/* Columns of estoque_cache.resumo: the view's, then visivel. */
+#define Anum_resumo_codigos Anum_saldo_codigos
+#define Anum_resumo_visivel (NUM_COLUNAS + 1)
+#define NUM_COLUNAS_RESUMO  (NUM_COLUNAS + 1)
+
 /*
- * Columns of estoque_cache.resumo: the view's, then visivel, chave and the
- * folded exits and production by date (eventos_data, eventos_saida,
- * eventos_producao: arrays of the same length, NULL for none).
+ * Columns of estoque_cache.linhas_dobradas(): resumo's, then the folded exits
+ * and production by date (arrays of the same length; NULL for none).
  */
-#define Anum_resumo_codigos          Anum_saldo_codigos
-#define Anum_resumo_visivel          (NUM_COLUNAS + 1)
-#define Anum_resumo_chave            (NUM_COLUNAS + 2)
-#define Anum_resumo_eventos_data     (NUM_COLUNAS + 3)
-#define Anum_resumo_eventos_saida    (NUM_COLUNAS + 4)
-#define Anum_resumo_eventos_producao (NUM_COLUNAS + 5)
-#define NUM_COLUNAS_RESUMO           (NUM_COLUNAS + 5)
+#define Anum_dobrada_eventos_data     (NUM_COLUNAS_RESUMO + 1)
+#define Anum_dobrada_eventos_saida    (NUM_COLUNAS_RESUMO + 2)
+#define Anum_dobrada_eventos_producao (NUM_COLUNAS_RESUMO + 3)
+#define NUM_COLUNAS_DOBRADA           (NUM_COLUNAS_RESUMO + 3)
+
+/* Columns of estoque_cache.resumo_evento. */
+#define Anum_resumo_evento_cod_produto 1
+#define Anum_resumo_evento_data        2
+#define Anum_resumo_evento_saida       3
+#define Anum_resumo_evento_producao    4
+#define NUM_COLUNAS_RESUMO_EVENTO      4
 
 /*
  * Calls of estoque_cache.intacto() in one query after which it reads the
@@ -91,20 +101,39 @@ PG_FUNCTION_INFO_V1(estoque_cache_produto);
  */
 #define PROBES_ANTES_DE_VARRER 8
 
+/*
+ * Stored groups to bring up to date at once above which
+ * linhas_recalculadas() reads resumo and resumo_evento whole instead of
+ * probing them by primary key for each group.
+ */
+#define GRUPOS_ANTES_DE_VARRER 256
+
 /* What is pending in the snapshot of one query, as far as it was needed. */
 typedef struct Pendencias
 {
 	Config cfg;       /* settings and D0 */
-	char  *chave;     /* the same, as resumo.chave spells it */
+	char  *chave;     /* the same, as resumo_chave.chave spells it */
+	bool   em_dia;    /* the stored rows were computed for it */
 	HTAB  *vinculos;  /* codes a visible link change touches; NULL: none */
 	int    chamadas;  /* intacto() calls so far */
 	bool   varrido;   /* com_delta and com_nome hold every code */
 	HTAB  *com_delta; /* DeltasDoCodigo of every visible row of delta (once varrido) */
 	HTAB  *com_nome;  /* codes with visible rows of nome_delta (once varrido) */
 	HTAB  *afetados;  /* once varrido: folded principals of the codes above; NULL: none */
+	HTAB  *membros;   /* with afetados: estoque_cache.grupo, code -> principal */
+	void  *lote_de;   /* the query recalcular_em_lote() decided for */
+	bool   em_lote;   /* what it decided */
 	Oid    delta, delta_idx, delta_colacao; /* for the probes by code */
 	Oid    nome_delta, nome_delta_idx, nome_delta_colacao;
 } Pendencias;
+
+/* The stored events of one group (a copy of its row of resumo_evento). */
+typedef struct EventosDoGrupo
+{
+	char *principal; /* hash key */
+	Datum valores[NUM_COLUNAS_RESUMO_EVENTO];
+	bool  nulos[NUM_COLUNAS_RESUMO_EVENTO];
+} EventosDoGrupo;
 
 /* The visible rows of delta of one code, each a copy of its values. */
 typedef struct DeltasDoCodigo
@@ -234,6 +263,32 @@ mesma_foto(Snapshot a, Snapshot b)
 		   memcmp(a->subxip, b->subxip, sizeof(TransactionId) * a->subxcnt) == 0;
 }
 
+/*
+ * Whether the stored rows were computed for `chave` (the row of
+ * estoque_cache.resumo_chave, read through its primary key: no look at the
+ * table's size, which costs a system call).
+ */
+static bool
+guardadas_para(const char *chave)
+{
+	Relation    rel = table_open(ec_relid("resumo_chave"), AccessShareLock);
+	SysScanDesc scan =
+		systable_beginscan(rel, ec_relid("resumo_chave_pkey"), true, GetActiveSnapshot(), 0, NULL);
+	HeapTuple tup = systable_getnext(scan);
+	bool      em_dia = false;
+
+	if (tup != NULL)
+	{
+		bool  nulo;
+		Datum v = heap_getattr(tup, 2, RelationGetDescr(rel), &nulo);
+
+		em_dia = !nulo && strcmp(TextDatumGetCString(v), chave) == 0;
+	}
+	systable_endscan(scan);
+	table_close(rel, AccessShareLock);
+	return em_dia;
+}
+
 /* Add both codes of every visible link change to `codigos`, in one pass. */
 static void
 coletar_vinculos(HTAB **codigos)
@@ -306,6 +361,7 @@ pendencias(void)
 	p = palloc0(sizeof(Pendencias));
 	carregar_config(&p->cfg);
 	p->chave = chave_de(&p->cfg);
+	p->em_dia = guardadas_para(p->chave);
 	coletar_vinculos(&p->vinculos);
 	p->delta = ec_relid("delta");
 	p->delta_idx = ec_relid("delta_codigo_idx");
@@ -359,42 +415,37 @@ afetar(HTAB *afetados, HTAB *codigos, HTAB *membros)
  * The principals, in estoque_cache.grupo (the folded groups, those of the
  * stored rows), of every code some visible pending change touches; NULL
  * when nothing is pending.  With it a list tests each stored row by its
- * principal alone.
+ * principal alone.  Keeps the folded groups' members in p->membros.
  */
 static HTAB *
 principais_afetados(Pendencias *p)
 {
-	HTAB *membros;
 	HTAB *afetados;
 
 	if (hash_get_num_entries(p->com_delta) == 0 && hash_get_num_entries(p->com_nome) == 0 &&
 		p->vinculos == NULL)
 		return NULL;
-	membros = criar_hash("estoque_cache membros dobrados", sizeof(ParTexto), 1024);
-	varrer("grupo", NULL, 0, (Datum) 0, visitar_membro, membros);
+	p->membros = criar_hash("estoque_cache membros dobrados", sizeof(ParTexto), 1024);
+	varrer("grupo", NULL, 0, (Datum) 0, visitar_membro, p->membros);
 	afetados = criar_hash("estoque_cache principais afetados", sizeof(char *), 256);
-	afetar(afetados, p->com_delta, membros);
-	afetar(afetados, p->com_nome, membros);
-	afetar(afetados, p->vinculos, membros);
+	afetar(afetados, p->com_delta, p->membros);
+	afetar(afetados, p->com_nome, p->membros);
+	afetar(afetados, p->vinculos, p->membros);
 	return afetados;
 }
 
 /*
- * Whether a stored row (its chave and codes) is its group's row in the
- * active snapshot: stored for today's D0 and settings, and no pending change
- * (delta, link, name) visible for any of its codes.
+ * Whether a stored row (its principal and codes) is its group's row in the
+ * active snapshot: the rows were stored for today's D0 and settings, and no
+ * pending change (delta, link, name) is visible for any of its codes.
  */
 static bool
-grupo_intacto(Pendencias *p, text *chave, text *principal, Datum codigos_datum)
+grupo_intacto(Pendencias *p, text *principal, Datum codigos_datum)
 {
 	ArrayType *codigos;
 	Datum     *elems;
 	bool      *nulos;
 	int        n;
-
-	if (VARSIZE_ANY_EXHDR(chave) != strlen(p->chave) ||
-		memcmp(VARDATA_ANY(chave), p->chave, VARSIZE_ANY_EXHDR(chave)) != 0)
-		return false;
 
 	if (!p->varrido && ++p->chamadas > PROBES_ANTES_DE_VARRER)
 	{
@@ -408,6 +459,8 @@ grupo_intacto(Pendencias *p, text *chave, text *principal, Datum codigos_datum)
 		p->varrido = true;
 		MemoryContextSwitchTo(antigo);
 	}
+	if (!p->em_dia)
+		return false;
 	if (p->varrido)
 	{
 		char buf[128];
@@ -438,12 +491,11 @@ grupo_intacto(Pendencias *p, text *chave, text *principal, Datum codigos_datum)
 	return true;
 }
 
-/* estoque_cache.intacto(principal text, codigos text[], chave text): grupo_intacto for SQL. */
+/* estoque_cache.intacto(principal text, codigos text[]): grupo_intacto for SQL. */
 Datum
 estoque_cache_intacto(PG_FUNCTION_ARGS)
 {
-	PG_RETURN_BOOL(grupo_intacto(pendencias(), PG_GETARG_TEXT_PP(2), PG_GETARG_TEXT_PP(0),
-								 PG_GETARG_DATUM(1)));
+	PG_RETURN_BOOL(grupo_intacto(pendencias(), PG_GETARG_TEXT_PP(0), PG_GETARG_DATUM(1)));
 }
 
 /*
@@ -477,17 +529,13 @@ linha_calculada(const char *principal, Datum *valores, bool *nulos)
 
 /*
  * Emit a group's row, computed for the reader (the view's columns filled),
- * as a row of estoque_cache.resumo: visible, today's chave, no events.
+ * as a row of estoque_cache.resumo, visible.
  */
 static void
-emitir_linha(ReturnSetInfo *rsinfo, Datum *valores, bool *nulos, const char *chave)
+emitir_linha(ReturnSetInfo *rsinfo, Datum *valores, bool *nulos)
 {
 	valores[Anum_resumo_visivel - 1] = BoolGetDatum(true);
 	nulos[Anum_resumo_visivel - 1] = false;
-	valores[Anum_resumo_chave - 1] = CStringGetTextDatum(chave);
-	nulos[Anum_resumo_chave - 1] = false;
-	for (int i = Anum_resumo_eventos_data; i <= NUM_COLUNAS_RESUMO; i++)
-		nulos[i - 1] = true;
 	tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, valores, nulos);
 }
 
@@ -496,7 +544,7 @@ emitir_linha(ReturnSetInfo *rsinfo, Datum *valores, bool *nulos, const char *cha
  * materialized SRF's tuplestore.
  */
 static void
-emitir_calculada(ReturnSetInfo *rsinfo, const char *principal, const char *chave)
+emitir_calculada(ReturnSetInfo *rsinfo, const char *principal)
 {
 	MemoryContext trabalho =
 		AllocSetContextCreate(CurrentMemoryContext, "estoque_cache linha", ALLOCSET_DEFAULT_SIZES);
@@ -505,7 +553,7 @@ emitir_calculada(ReturnSetInfo *rsinfo, const char *principal, const char *chave
 	bool          nulos[NUM_COLUNAS_RESUMO];
 
 	if (linha_calculada(principal, valores, nulos))
-		emitir_linha(rsinfo, valores, nulos, chave);
+		emitir_linha(rsinfo, valores, nulos);
 	MemoryContextSwitchTo(antigo);
 	MemoryContextDelete(trabalho);
 }
@@ -518,6 +566,31 @@ visitar_delta(Datum *valores, bool *nulos, void *arg)
 	Config *cfg = (Config *) args[1];
 
 	aplicar_figura((Grupo *) args[0], cfg, cfg->horizonte, valores);
+}
+
+/*
+ * A row of estoque_cache.resumo_evento, read by index: the stored group's
+ * exits and production by date, added to its days from today.
+ */
+static void
+visitar_eventos(Datum *valores, bool *nulos, void *arg)
+{
+	void  **args = (void **) arg;
+	Grupo  *g = (Grupo *) args[0];
+	Config *cfg = (Config *) args[1];
+	Datum  *datas, *saidas, *producoes;
+	bool   *nd, *ns, *np;
+	int     k;
+
+	deconstruct_array(DatumGetArrayTypeP(valores[Anum_resumo_evento_data - 1]), DATEOID,
+					  sizeof(DateADT), true, TYPALIGN_INT, &datas, &nd, &k);
+	deconstruct_array(DatumGetArrayTypeP(valores[Anum_resumo_evento_saida - 1]), NUMERICOID, -1,
+					  false, TYPALIGN_INT, &saidas, &ns, &k);
+	deconstruct_array(DatumGetArrayTypeP(valores[Anum_resumo_evento_producao - 1]), NUMERICOID, -1,
+					  false, TYPALIGN_INT, &producoes, &np, &k);
+	for (int i = 0; i < k; i++)
+		aplicar_evento(g, cfg, cfg->horizonte, DatumGetDateADT(datas[i]),
+					   ns[i] ? (Datum) 0 : saidas[i], np[i] ? (Datum) 0 : producoes[i]);
 }
 
 /*
@@ -550,10 +623,12 @@ toca_vinculos_ou_nomes(Pendencias *p, Datum *r)
  * of a row of estoque_cache.resumo) and the pending deltas of its codes:
  * totals, and days from today's D0 out of the stored dated events, with no
  * read of the folded tables.  Only for a group no pending link or name
- * change touches (toca_vinculos_ou_nomes).
+ * change touches (toca_vinculos_ou_nomes).  `eventos`: the stored events of
+ * the groups being brought up to date, read at once; NULL to read this
+ * group's by index.
  */
 static void
-grupo_de_guardada(Pendencias *p, Datum *r, bool *rn, Grupo *g)
+grupo_de_guardada(Pendencias *p, Datum *r, bool *rn, Grupo *g, HTAB *eventos)
 {
 	Config *cfg = &p->cfg;
 	Datum  *codigos;
@@ -575,21 +650,20 @@ grupo_de_guardada(Pendencias *p, Datum *r, bool *rn, Grupo *g)
 		g->tem_atualizado = true;
 		g->atualizado_em = DatumGetTimestampTz(r[Anum_saldo_atualizado_em - 1]);
 	}
-	if (!rn[Anum_resumo_eventos_data - 1])
 	{
-		Datum *datas, *saidas, *producoes;
-		bool  *nd, *ns, *np;
-		int    k;
+		void *args[2] = {g, cfg};
 
-		deconstruct_array(DatumGetArrayTypeP(r[Anum_resumo_eventos_data - 1]), DATEOID,
-						  sizeof(DateADT), true, TYPALIGN_INT, &datas, &nd, &k);
-		deconstruct_array(DatumGetArrayTypeP(r[Anum_resumo_eventos_saida - 1]), NUMERICOID, -1,
-						  false, TYPALIGN_INT, &saidas, &ns, &k);
-		deconstruct_array(DatumGetArrayTypeP(r[Anum_resumo_eventos_producao - 1]), NUMERICOID, -1,
-						  false, TYPALIGN_INT, &producoes, &np, &k);
-		for (int i = 0; i < k; i++)
-			aplicar_evento(g, cfg, cfg->horizonte, DatumGetDateADT(datas[i]),
-						   ns[i] ? (Datum) 0 : saidas[i], np[i] ? (Datum) 0 : producoes[i]);
+		/* its dated events: from those read at once, or by primary key */
+		if (eventos != NULL)
+		{
+			EventosDoGrupo *e = hash_search(eventos, &g->principal, HASH_FIND, NULL);
+
+			if (e != NULL)
+				visitar_eventos(e->valores, e->nulos, args);
+		}
+		else
+			varrer("resumo_evento", "resumo_evento_pkey", Anum_resumo_evento_cod_produto,
+				   r[Anum_saldo_cod_produto - 1], visitar_eventos, args);
 	}
 	/* the pending deltas of its codes */
 	for (int i = 0; i < n; i++)
@@ -616,26 +690,36 @@ grupo_de_guardada(Pendencias *p, Datum *r, bool *rn, Grupo *g)
 	}
 }
 
-/* grupo_de_guardada's group, emitted when it has something to show. */
+/*
+ * The view's row, in the reader's snapshot, of a stored group that pending
+ * work or another day touches (intacto() is false for it), emitted when it
+ * has something to show: from the stored row and the pending deltas; from
+ * the cache tables when pending links or names touch it, then nothing when
+ * the group's principal changed.  Works in `trabalho`, which it resets.
+ */
 static void
-emitir_de_guardada(ReturnSetInfo *rsinfo, Pendencias *p, Datum *r, bool *rn)
+emitir_recalculada(ReturnSetInfo *rsinfo, Pendencias *p, Datum *r, bool *rn, HTAB *eventos,
+				   MemoryContext trabalho)
 {
-	MemoryContext trabalho =
-		AllocSetContextCreate(CurrentMemoryContext, "estoque_cache linha", ALLOCSET_DEFAULT_SIZES);
 	MemoryContext antigo = MemoryContextSwitchTo(trabalho);
 	Grupo         g;
 
-	grupo_de_guardada(p, r, rn, &g);
-	if (tem_algo(&g, p->cfg.horizonte))
+	if (toca_vinculos_ou_nomes(p, r))
+		emitir_calculada(rsinfo, TextDatumGetCString(r[Anum_saldo_cod_produto - 1]));
+	else
 	{
-		Datum valores[NUM_COLUNAS_RESUMO];
-		bool  nulos[NUM_COLUNAS_RESUMO];
+		grupo_de_guardada(p, r, rn, &g, eventos);
+		if (tem_algo(&g, p->cfg.horizonte))
+		{
+			Datum valores[NUM_COLUNAS_RESUMO];
+			bool  nulos[NUM_COLUNAS_RESUMO];
 
-		valores_grupo(&g, &p->cfg, valores, nulos);
-		emitir_linha(rsinfo, valores, nulos, p->chave);
+			valores_grupo(&g, &p->cfg, valores, nulos);
+			emitir_linha(rsinfo, valores, nulos);
+		}
 	}
 	MemoryContextSwitchTo(antigo);
-	MemoryContextDelete(trabalho);
+	MemoryContextReset(trabalho);
 }
 
 /*
@@ -658,6 +742,7 @@ estoque_cache_linha_recalculada(PG_FUNCTION_ARGS)
 	HeapTupleData tup;
 	Datum         r[NUM_COLUNAS_RESUMO];
 	bool          rn[NUM_COLUNAS_RESUMO];
+	MemoryContext trabalho;
 
 	if (desc->natts != NUM_COLUNAS_RESUMO)
 		elog(ERROR, "estoque_cache.resumo has %d columns, not %d", desc->natts, NUM_COLUNAS_RESUMO);
@@ -669,222 +754,10 @@ estoque_cache_linha_recalculada(PG_FUNCTION_ARGS)
 	ReleaseTupleDesc(desc);
 
 	InitMaterializedSRF(fcinfo, 0);
-	if (toca_vinculos_ou_nomes(p, r))
-		emitir_calculada(rsinfo, TextDatumGetCString(r[Anum_saldo_cod_produto - 1]), p->chave);
-	else
-		emitir_de_guardada(rsinfo, p, r, rn);
-	return (Datum) 0;
-}
-
-/*
- * estoque_cache.linha_nova(codigo text)
- *
- * The view's row of a code with pending deltas that no stored row knows (no
- * row of resumo, in no folded group), computed in the reader's snapshot; no
- * row when a pending link touches the code (linhas_reagrupadas() gives its
- * group) or it has nothing to show.
- */
-Datum
-estoque_cache_linha_nova(PG_FUNCTION_ARGS)
-{
-	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
-	Pendencias    *p = pendencias();
-	char          *codigo = text_to_cstring(PG_GETARG_TEXT_PP(0));
-
-	InitMaterializedSRF(fcinfo, 0);
-	if (contem(p->vinculos, codigo) || existe_em("resumo", "resumo_pkey", codigo) ||
-		existe_em("grupo", "grupo_pkey", codigo))
-		return (Datum) 0;
-	emitir_calculada(rsinfo, codigo, p->chave);
-	return (Datum) 0;
-}
-
-/*
- * estoque_cache.linhas_reagrupadas()
- *
- * The rows of the groups that visible link changes make and whose
- * principal has no stored row: found from the codes those changes touch
- * (every group they change contains one of them).  Nothing, at the cost of
- * one look at aresta_delta, when no link change is pending.
- */
-Datum
-estoque_cache_linhas_reagrupadas(PG_FUNCTION_ARGS)
-{
-	ReturnSetInfo  *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
-	Pendencias     *p = pendencias();
-	HTAB           *vistos;
-	HASH_SEQ_STATUS st;
-	char          **codigo;
-
-	InitMaterializedSRF(fcinfo, 0);
-	if (p->vinculos == NULL)
-		return (Datum) 0;
-	vistos = criar_hash("estoque_cache principais vistos", sizeof(char *), 16);
-	hash_seq_init(&st, p->vinculos);
-	while ((codigo = hash_seq_search(&st)) != NULL)
-	{
-		char *principal = principal_de(*codigo);
-		bool  achou;
-
-		hash_search(vistos, &principal, HASH_ENTER, &achou);
-		if (achou || existe_em("resumo", "resumo_pkey", principal))
-			continue;
-		emitir_calculada(rsinfo, principal, p->chave);
-	}
-	return (Datum) 0;
-}
-
-static int
-comparar_eventos(const void *a, const void *b)
-{
-	DateADT x = ((const Evento *) a)->data;
-	DateADT y = ((const Evento *) b)->data;
-
-	return x < y ? -1 : (x > y ? 1 : 0);
-}
-
-/* Fill the columns resumo has after the view's. */
-static void
-completar(Grupo *g, Config *cfg, const char *chave, Datum *valores, bool *nulos)
-{
-	valores_grupo(g, cfg, valores, nulos);
-	valores[Anum_resumo_visivel - 1] = BoolGetDatum(tem_algo(g, cfg->horizonte));
-	nulos[Anum_resumo_visivel - 1] = false;
-	valores[Anum_resumo_chave - 1] = CStringGetTextDatum(chave);
-	nulos[Anum_resumo_chave - 1] = false;
-	/* the dated events, by date, with no total of zero */
-	if (g->n_eventos > 0)
-	{
-		Datum *datas = palloc(sizeof(Datum) * g->n_eventos);
-		Datum *saidas = palloc(sizeof(Datum) * g->n_eventos);
-		Datum *producoes = palloc(sizeof(Datum) * g->n_eventos);
-		bool  *ns = palloc(sizeof(bool) * g->n_eventos);
-		bool  *np = palloc(sizeof(bool) * g->n_eventos);
-		int    k = 0;
-		int    dims[1];
-		int    lbs[1] = {1};
-
-		qsort(g->eventos, g->n_eventos, sizeof(Evento), comparar_eventos);
-		for (int i = 0; i < g->n_eventos; i++)
-		{
-			Evento *e = &g->eventos[i];
-			bool    sem_saida = e->saida == (Datum) 0 || numeric_e_zero(e->saida);
-			bool    sem_producao = e->producao == (Datum) 0 || numeric_e_zero(e->producao);
-
-			if (sem_saida && sem_producao)
-				continue;
-			datas[k] = DateADTGetDatum(e->data);
-			saidas[k] = sem_saida ? (Datum) 0 : e->saida;
-			ns[k] = sem_saida;
-			producoes[k] = sem_producao ? (Datum) 0 : e->producao;
-			np[k] = sem_producao;
-			k++;
-		}
-		if (k > 0)
-		{
-			dims[0] = k;
-			valores[Anum_resumo_eventos_data - 1] = PointerGetDatum(
-				construct_array(datas, k, DATEOID, sizeof(DateADT), true, TYPALIGN_INT));
-			valores[Anum_resumo_eventos_saida - 1] = PointerGetDatum(
-				construct_md_array(saidas, ns, 1, dims, lbs, NUMERICOID, -1, false, TYPALIGN_INT));
-			valores[Anum_resumo_eventos_producao - 1] = PointerGetDatum(construct_md_array(
-				producoes, np, 1, dims, lbs, NUMERICOID, -1, false, TYPALIGN_INT));
-			for (int i = Anum_resumo_eventos_data; i <= NUM_COLUNAS_RESUMO; i++)
-				nulos[i - 1] = false;
-			return;
-		}
-	}
-	for (int i = Anum_resumo_eventos_data; i <= NUM_COLUNAS_RESUMO; i++)
-		nulos[i - 1] = true;
-}
-
-/* Whether a folded group deserves a stored row: figures, or two codes or more. */
-static bool
-guardar(Grupo *g)
-{
-	return g->tem_figuras || ArrayGetNItems(ARR_NDIM(DatumGetArrayTypeP(g->codigos)),
-											ARR_DIMS(DatumGetArrayTypeP(g->codigos))) > 1;
-}
-
-/*
- * estoque_cache.linhas_dobradas(principais text[])
- *
- * Rows of estoque_cache.resumo computed from the folded state only (saldo,
- * grupo, nome; nothing pending), for the groups of `principais` (each a
- * group's principal in estoque_cache.grupo, or a code in no group), or for
- * every group when NULL.  A group without figures and of one code gets no
- * row.
- */
-Datum
-estoque_cache_linhas_dobradas(PG_FUNCTION_ARGS)
-{
-	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
-	Config         cfg;
-	char          *chave;
-	Datum          valores[NUM_COLUNAS_RESUMO];
-	bool           nulos[NUM_COLUNAS_RESUMO];
-
-	InitMaterializedSRF(fcinfo, 0);
-	carregar_config(&cfg);
-	chave = chave_de(&cfg);
-
-	if (PG_ARGISNULL(0))
-	{
-		Carga           carga;
-		HASH_SEQ_STATUS st;
-		Grupo          *g;
-
-		carregar_grupos(&carga, NULL, cfg.horizonte, &cfg, true);
-		hash_seq_init(&st, carga.grupos);
-		while ((g = hash_seq_search(&st)) != NULL)
-		{
-			if (!guardar(g))
-				continue;
-			completar(g, &cfg, chave, valores, nulos);
-			tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, valores, nulos);
-		}
-	}
-	else
-	{
-		Datum        *elems;
-		bool         *elem_nulos;
-		int           n;
-		HTAB         *feitos = criar_hash("estoque_cache principais feitos", sizeof(char *), 64);
-		MemoryContext trabalho = AllocSetContextCreate(CurrentMemoryContext, "estoque_cache resumo",
-													   ALLOCSET_DEFAULT_SIZES);
-
-		deconstruct_array(PG_GETARG_ARRAYTYPE_P(0), TEXTOID, -1, false, TYPALIGN_INT, &elems,
-						  &elem_nulos, &n);
-		for (int i = 0; i < n; i++)
-		{
-			char           *principal;
-			bool            achou;
-			Carga           carga;
-			HASH_SEQ_STATUS st;
-			Grupo          *g;
-			MemoryContext   antigo;
-
-			if (elem_nulos[i])
-				continue;
-			principal = TextDatumGetCString(elems[i]);
-			hash_search(feitos, &principal, HASH_ENTER, &achou);
-			if (achou)
-				continue;
-			antigo = MemoryContextSwitchTo(trabalho);
-			carregar_grupos(&carga, principal, cfg.horizonte, &cfg, true);
-			hash_seq_init(&st, carga.grupos);
-			while ((g = hash_seq_search(&st)) != NULL)
-			{
-				if (strcmp(g->principal, principal) != 0 || !guardar(g))
-					continue;
-				completar(g, &cfg, chave, valores, nulos);
-				tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, valores, nulos);
-			}
-			MemoryContextSwitchTo(antigo);
-			MemoryContextReset(trabalho);
-		}
-		MemoryContextDelete(trabalho);
-	}
+	trabalho =
+		AllocSetContextCreate(CurrentMemoryContext, "estoque_cache linha", ALLOCSET_DEFAULT_SIZES);
+	emitir_recalculada(rsinfo, p, r, rn, NULL, trabalho);
+	MemoryContextDelete(trabalho);
 	return (Datum) 0;
 }
 
@@ -925,6 +798,399 @@ ler_guardada(const char *principal, Datum *r, bool *rn)
 }
 
 /*
+ * Whether the stored groups pending work touches are brought up to date all
+ * at once, by linhas_recalculadas(), or row by row, by linha_recalculada():
+ * decided once per query (its executor memory context, which the view's
+ * parts share) by whichever of the two asks first, from whether the query
+ * reads a list (intacto() went over to scanning).  Either way exactly one
+ * of them gives those groups, in whatever order the executor runs them.
+ */
+static bool
+recalcular_em_lote(Pendencias *p, MemoryContext consulta)
+{
+	if (p->lote_de != (void *) consulta)
+	{
+		p->lote_de = (void *) consulta;
+		p->em_lote = p->varrido;
+	}
+	return p->em_lote;
+}
+
+/*
+ * estoque_cache.por_linha(): whether this query brings the stored groups
+ * pending work touches up to date row by row (the view's second part) rather
+ * than at once (its third).  The planner evaluates it once, before the part
+ * it guards runs.
+ */
+Datum
+estoque_cache_por_linha(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_BOOL(!recalcular_em_lote(pendencias(), fcinfo->flinfo->fn_mcxt));
+}
+
+/* Every visible row of resumo_evento whose principal is in `alvos` (all when NULL), copied. */
+static HTAB *
+ler_eventos(HTAB *alvos)
+{
+	HTAB         *eventos = criar_hash("estoque_cache eventos", sizeof(EventosDoGrupo), 1024);
+	Relation      rel = table_open(ec_relid("resumo_evento"), AccessShareLock);
+	TupleDesc     desc = RelationGetDescr(rel);
+	TableScanDesc scan = table_beginscan(rel, GetActiveSnapshot(), 0, NULL);
+	HeapTuple     tup;
+
+	if (desc->natts != NUM_COLUNAS_RESUMO_EVENTO)
+		elog(ERROR, "estoque_cache.resumo_evento has %d columns, not %d", desc->natts,
+			 NUM_COLUNAS_RESUMO_EVENTO);
+	while ((tup = heap_getnext(scan, ForwardScanDirection)) != NULL)
+	{
+		bool  nulo;
+		char  buf[128];
+		char *principal = texto_em(heap_getattr(tup, Anum_resumo_evento_cod_produto, desc, &nulo),
+								   buf, sizeof(buf));
+		EventosDoGrupo *e;
+
+		if (alvos != NULL && !contem(alvos, principal))
+			continue;
+		principal = pstrdup(principal);
+		e = hash_search(eventos, &principal, HASH_ENTER, NULL);
+		heap_deform_tuple(tup, desc, e->valores, e->nulos);
+		for (int i = 0; i < NUM_COLUNAS_RESUMO_EVENTO; i++)
+			if (!e->nulos[i])
+				e->valores[i] = datumCopy(e->valores[i], TupleDescAttr(desc, i)->attbyval,
+										  TupleDescAttr(desc, i)->attlen);
+		e->principal = principal;
+	}
+	table_endscan(scan);
+	table_close(rel, AccessShareLock);
+	return eventos;
+}
+
+/*
+ * For a list, the row linha_nova() would give: `codigo` is the principal of
+ * pending work no stored row has; when it is in no folded group, has
+ * pending deltas and no pending link touches it, its group is computed
+ * (pending links give theirs in linhas_reagrupadas()).
+ */
+static void
+emitir_nova(ReturnSetInfo *rsinfo, Pendencias *p, char *codigo, MemoryContext trabalho)
+{
+	MemoryContext antigo;
+
+	if (contem(p->membros, codigo) || !contem(p->com_delta, codigo) || contem(p->vinculos, codigo))
+		return;
+	antigo = MemoryContextSwitchTo(trabalho);
+	emitir_calculada(rsinfo, codigo);
+	MemoryContextSwitchTo(antigo);
+	MemoryContextReset(trabalho);
+}
+
+/*
+ * estoque_cache.linhas_recalculadas()
+ *
+ * For a query that reads a list (recalcular_em_lote): the view's rows of
+ * every stored group that pending work or another day touches, the rows
+ * intacto() rejects, brought up to date at once, with one tuplestore and one
+ * working context for all, and, when there are many, one pass over resumo
+ * and resumo_evento instead of index probes per group; then the rows of the
+ * codes only pending deltas know.  Nothing for a query that reads row by
+ * row: linha_recalculada() and linha_nova() give them.
+ */
+Datum
+estoque_cache_linhas_recalculadas(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	Pendencias    *p = pendencias();
+	MemoryContext  trabalho;
+	Datum          r[NUM_COLUNAS_RESUMO];
+	bool           rn[NUM_COLUNAS_RESUMO];
+
+	InitMaterializedSRF(fcinfo, 0);
+	if (!recalcular_em_lote(p, fcinfo->flinfo->fn_mcxt))
+		return (Datum) 0;
+	/* recalcular_em_lote() is true only once intacto() scanned: p->afetados is known */
+	if (p->em_dia && p->afetados == NULL)
+		return (Datum) 0;
+	trabalho =
+		AllocSetContextCreate(CurrentMemoryContext, "estoque_cache linha", ALLOCSET_DEFAULT_SIZES);
+	if (p->em_dia && hash_get_num_entries(p->afetados) <= GRUPOS_ANTES_DE_VARRER)
+	{
+		/* a few groups: each by the primary keys of resumo and resumo_evento */
+		HASH_SEQ_STATUS st;
+		char          **principal;
+
+		hash_seq_init(&st, p->afetados);
+		while ((principal = hash_seq_search(&st)) != NULL)
+		{
+			if (ler_guardada(*principal, r, rn))
+				emitir_recalculada(rsinfo, p, r, rn, NULL, trabalho);
+			else
+				emitir_nova(rsinfo, p, *principal, trabalho);
+		}
+	}
+	else
+	{
+		/* many, or every row (another day): one pass over each table */
+		HTAB         *eventos = ler_eventos(p->em_dia ? p->afetados : NULL);
+		HTAB         *vistos = p->afetados == NULL
+								   ? NULL
+								   : criar_hash("estoque_cache principais guardados", sizeof(char *),
+												hash_get_num_entries(p->afetados));
+		Relation      rel = table_open(ec_relid("resumo"), AccessShareLock);
+		TupleDesc     desc = RelationGetDescr(rel);
+		TableScanDesc scan = table_beginscan(rel, GetActiveSnapshot(), 0, NULL);
+		HeapTuple     tup;
+
+		if (desc->natts != NUM_COLUNAS_RESUMO)
+			elog(ERROR, "estoque_cache.resumo has %d columns, not %d", desc->natts,
+				 NUM_COLUNAS_RESUMO);
+		while ((tup = heap_getnext(scan, ForwardScanDirection)) != NULL)
+		{
+			bool  nulo;
+			char  buf[128];
+			char *principal =
+				texto_em(heap_getattr(tup, Anum_saldo_cod_produto, desc, &nulo), buf, sizeof(buf));
+
+			if (p->em_dia && !contem(p->afetados, principal))
+				continue;
+			if (vistos != NULL)
+			{
+				principal = pstrdup(principal);
+				hash_search(vistos, &principal, HASH_ENTER, NULL);
+			}
+			heap_deform_tuple(tup, desc, r, rn);
+			emitir_recalculada(rsinfo, p, r, rn, eventos, trabalho);
+		}
+		table_endscan(scan);
+		table_close(rel, AccessShareLock);
+		/* the pending principals no stored row has */
+		if (vistos != NULL)
+		{
+			HASH_SEQ_STATUS st;
+			char          **outro;
+
+			hash_seq_init(&st, p->afetados);
+			while ((outro = hash_seq_search(&st)) != NULL)
+				if (!contem(vistos, *outro))
+					emitir_nova(rsinfo, p, *outro, trabalho);
+		}
+	}
+	MemoryContextDelete(trabalho);
+	return (Datum) 0;
+}
+
+/*
+ * estoque_cache.linha_nova(codigo text)
+ *
+ * The view's row of a code with pending deltas that no stored row knows (no
+ * row of resumo, in no folded group), computed in the reader's snapshot; no
+ * row when a pending link touches the code (linhas_reagrupadas() gives its
+ * group) or it has nothing to show.
+ */
+Datum
+estoque_cache_linha_nova(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	Pendencias    *p = pendencias();
+	char          *codigo = text_to_cstring(PG_GETARG_TEXT_PP(0));
+
+	InitMaterializedSRF(fcinfo, 0);
+	if (contem(p->vinculos, codigo) || existe_em("resumo", "resumo_pkey", codigo) ||
+		existe_em("grupo", "grupo_pkey", codigo))
+		return (Datum) 0;
+	emitir_calculada(rsinfo, codigo);
+	return (Datum) 0;
+}
+
+/*
+ * estoque_cache.linhas_reagrupadas()
+ *
+ * The rows of the groups that visible link changes make and whose
+ * principal has no stored row: found from the codes those changes touch
+ * (every group they change contains one of them).  Nothing, at the cost of
+ * one look at aresta_delta, when no link change is pending.
+ */
+Datum
+estoque_cache_linhas_reagrupadas(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo  *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	Pendencias     *p = pendencias();
+	HTAB           *vistos;
+	HASH_SEQ_STATUS st;
+	char          **codigo;
+
+	InitMaterializedSRF(fcinfo, 0);
+	if (p->vinculos == NULL)
+		return (Datum) 0;
+	vistos = criar_hash("estoque_cache principais vistos", sizeof(char *), 16);
+	hash_seq_init(&st, p->vinculos);
+	while ((codigo = hash_seq_search(&st)) != NULL)
+	{
+		char *principal = principal_de(*codigo);
+		bool  achou;
+
+		hash_search(vistos, &principal, HASH_ENTER, &achou);
+		if (achou || existe_em("resumo", "resumo_pkey", principal))
+			continue;
+		emitir_calculada(rsinfo, principal);
+	}
+	return (Datum) 0;
+}
+
+static int
+comparar_eventos(const void *a, const void *b)
+{
+	DateADT x = ((const Evento *) a)->data;
+	DateADT y = ((const Evento *) b)->data;
+
+	return x < y ? -1 : (x > y ? 1 : 0);
+}
+
+/* Fill the columns linhas_dobradas() has after the view's. */
+static void
+completar(Grupo *g, Config *cfg, Datum *valores, bool *nulos)
+{
+	valores_grupo(g, cfg, valores, nulos);
+	valores[Anum_resumo_visivel - 1] = BoolGetDatum(tem_algo(g, cfg->horizonte));
+	nulos[Anum_resumo_visivel - 1] = false;
+	/* the dated events, by date, with no total of zero */
+	if (g->n_eventos > 0)
+	{
+		Datum *datas = palloc(sizeof(Datum) * g->n_eventos);
+		Datum *saidas = palloc(sizeof(Datum) * g->n_eventos);
+		Datum *producoes = palloc(sizeof(Datum) * g->n_eventos);
+		bool  *ns = palloc(sizeof(bool) * g->n_eventos);
+		bool  *np = palloc(sizeof(bool) * g->n_eventos);
+		int    k = 0;
+		int    dims[1];
+		int    lbs[1] = {1};
+
+		qsort(g->eventos, g->n_eventos, sizeof(Evento), comparar_eventos);
+		for (int i = 0; i < g->n_eventos; i++)
+		{
+			Evento *e = &g->eventos[i];
+			bool    sem_saida = e->saida == (Datum) 0 || numeric_e_zero(e->saida);
+			bool    sem_producao = e->producao == (Datum) 0 || numeric_e_zero(e->producao);
+
+			if (sem_saida && sem_producao)
+				continue;
+			datas[k] = DateADTGetDatum(e->data);
+			saidas[k] = sem_saida ? (Datum) 0 : e->saida;
+			ns[k] = sem_saida;
+			producoes[k] = sem_producao ? (Datum) 0 : e->producao;
+			np[k] = sem_producao;
+			k++;
+		}
+		if (k > 0)
+		{
+			dims[0] = k;
+			valores[Anum_dobrada_eventos_data - 1] = PointerGetDatum(
+				construct_array(datas, k, DATEOID, sizeof(DateADT), true, TYPALIGN_INT));
+			valores[Anum_dobrada_eventos_saida - 1] = PointerGetDatum(
+				construct_md_array(saidas, ns, 1, dims, lbs, NUMERICOID, -1, false, TYPALIGN_INT));
+			valores[Anum_dobrada_eventos_producao - 1] = PointerGetDatum(construct_md_array(
+				producoes, np, 1, dims, lbs, NUMERICOID, -1, false, TYPALIGN_INT));
+			for (int i = Anum_dobrada_eventos_data; i <= NUM_COLUNAS_DOBRADA; i++)
+				nulos[i - 1] = false;
+			return;
+		}
+	}
+	for (int i = Anum_dobrada_eventos_data; i <= NUM_COLUNAS_DOBRADA; i++)
+		nulos[i - 1] = true;
+}
+
+/* Whether a folded group deserves a stored row: figures, or two codes or more. */
+static bool
+guardar(Grupo *g)
+{
+	return g->tem_figuras || ArrayGetNItems(ARR_NDIM(DatumGetArrayTypeP(g->codigos)),
+											ARR_DIMS(DatumGetArrayTypeP(g->codigos))) > 1;
+}
+
+/*
+ * estoque_cache.linhas_dobradas(principais text[])
+ *
+ * Rows of estoque_cache.resumo, each with the group's dated events as
+ * estoque_cache.resumo_evento keeps them, computed from the folded state
+ * only (saldo, grupo, nome; nothing pending), for the groups of
+ * `principais` (each a group's principal in estoque_cache.grupo, or a code
+ * in no group), or for every group when NULL.  A group without figures and
+ * of one code gets no row.
+ */
+Datum
+estoque_cache_linhas_dobradas(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	Config         cfg;
+	Datum          valores[NUM_COLUNAS_DOBRADA];
+	bool           nulos[NUM_COLUNAS_DOBRADA];
+
+	InitMaterializedSRF(fcinfo, 0);
+	if (rsinfo->setDesc->natts != NUM_COLUNAS_DOBRADA)
+		elog(ERROR, "estoque_cache.linhas_dobradas() returns %d columns, not %d",
+			 rsinfo->setDesc->natts, NUM_COLUNAS_DOBRADA);
+	carregar_config(&cfg);
+
+	if (PG_ARGISNULL(0))
+	{
+		Carga           carga;
+		HASH_SEQ_STATUS st;
+		Grupo          *g;
+
+		carregar_grupos(&carga, NULL, cfg.horizonte, &cfg, true);
+		hash_seq_init(&st, carga.grupos);
+		while ((g = hash_seq_search(&st)) != NULL)
+		{
+			if (!guardar(g))
+				continue;
+			completar(g, &cfg, valores, nulos);
+			tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, valores, nulos);
+		}
+	}
+	else
+	{
+		Datum        *elems;
+		bool         *elem_nulos;
+		int           n;
+		HTAB         *feitos = criar_hash("estoque_cache principais feitos", sizeof(char *), 64);
+		MemoryContext trabalho = AllocSetContextCreate(CurrentMemoryContext, "estoque_cache resumo",
+													   ALLOCSET_DEFAULT_SIZES);
+
+		deconstruct_array(PG_GETARG_ARRAYTYPE_P(0), TEXTOID, -1, false, TYPALIGN_INT, &elems,
+						  &elem_nulos, &n);
+		for (int i = 0; i < n; i++)
+		{
+			char           *principal;
+			bool            achou;
+			Carga           carga;
+			HASH_SEQ_STATUS st;
+			Grupo          *g;
+			MemoryContext   antigo;
+
+			if (elem_nulos[i])
+				continue;
+			principal = TextDatumGetCString(elems[i]);
+			hash_search(feitos, &principal, HASH_ENTER, &achou);
+			if (achou)
+				continue;
+			antigo = MemoryContextSwitchTo(trabalho);
+			carregar_grupos(&carga, principal, cfg.horizonte, &cfg, true);
+			hash_seq_init(&st, carga.grupos);
+			while ((g = hash_seq_search(&st)) != NULL)
+			{
+				if (strcmp(g->principal, principal) != 0 || !guardar(g))
+					continue;
+				completar(g, &cfg, valores, nulos);
+				tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, valores, nulos);
+			}
+			MemoryContextSwitchTo(antigo);
+			MemoryContextReset(trabalho);
+		}
+		MemoryContextDelete(trabalho);
+	}
+	return (Datum) 0;
+}
+
+/*
  * Whether the installed objects have the stored rows: a database still at
  * 1.0 served by this library has not (see README, "Upgrading"), and its
  * public read functions then compute from the cache tables, as 1.0 did.
@@ -958,10 +1224,15 @@ estoque_cache_saldo_produto(PG_FUNCTION_ARGS)
 		if (ler_guardada(principal_dobrado(codigo), r, rn) && !toca_vinculos_ou_nomes(p, r))
 		{
 			InitMaterializedSRF(fcinfo, 0);
-			if (!grupo_intacto(p, DatumGetTextPP(r[Anum_resumo_chave - 1]),
-							   DatumGetTextPP(r[Anum_saldo_cod_produto - 1]),
+			if (!grupo_intacto(p, DatumGetTextPP(r[Anum_saldo_cod_produto - 1]),
 							   r[Anum_resumo_codigos - 1]))
-				emitir_de_guardada(rsinfo, p, r, rn);
+			{
+				MemoryContext trabalho = AllocSetContextCreate(
+					CurrentMemoryContext, "estoque_cache linha", ALLOCSET_DEFAULT_SIZES);
+
+				emitir_recalculada(rsinfo, p, r, rn, NULL, trabalho);
+				MemoryContextDelete(trabalho);
+			}
 			else if (DatumGetBool(r[Anum_resumo_visivel - 1]))
 				tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, r, rn);
 			return (Datum) 0;
@@ -996,7 +1267,7 @@ estoque_cache_produto(PG_FUNCTION_ARGS)
 		{
 			Grupo g;
 
-			grupo_de_guardada(p, r, rn, &g);
+			grupo_de_guardada(p, r, rn, &g, NULL);
 			PG_RETURN_DATUM(produto_jsonb(&g, &p->cfg));
 		}
 	}

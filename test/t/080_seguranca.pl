@@ -236,10 +236,11 @@ is( $node->safe_psql(
 		    FROM pg_proc p
 		   WHERE p.pronamespace = 'estoque_cache'::regnamespace
 		     AND has_function_privilege('public', p.oid, 'EXECUTE')}),
-	'estoque_cache.config(), estoque_cache.intacto(text,text[],text), '
+	'estoque_cache.config(), estoque_cache.intacto(text,text[]), '
 	  . 'estoque_cache.linha_nova(text), estoque_cache.linha_recalculada(estoque_cache.resumo), '
-	  . 'estoque_cache.linhas_reagrupadas(), '
-	  . 'estoque_cache.ordenar_codigos(text[]), estoque_cache.saldo_grupos(text,date,boolean)',
+	  . 'estoque_cache.linhas_reagrupadas(), estoque_cache.linhas_recalculadas(), '
+	  . 'estoque_cache.ordenar_codigos(text[]), estoque_cache.por_linha(), '
+	  . 'estoque_cache.saldo_grupos(text,date,boolean)',
 	'PUBLIC can execute exactly the internal read functions');
 
 $node->safe_psql($db, 'DROP OWNED BY regress_dono CASCADE; DROP ROLE regress_dono');
