@@ -1220,31 +1220,17 @@ FROM PUBLIC;
  * ------------------------------------------------------------------------ */
 
 /*
- * Codes of a group in principal order: by integer value when every code is
- * an integer, otherwise by text in byte order; the first is the principal.
- * Integers are compared by their digits (sign, then number of digits
- * without leading zeros, then the digits), never through numeric, which a
- * code of a million digits would overflow; ties (0012 and 12, -0 and 0) in
- * byte order.  The read path compares the same way (src/grupos.c).
+ * Codes of a group in principal order, each once, NULLs left out: by
+ * integer value when every code is an integer, otherwise by text in byte
+ * order; the first is the principal.  Integers are compared by their digits
+ * (sign, then number of digits without leading zeros, then the digits),
+ * never through numeric, which a code of a million digits would overflow;
+ * ties (0012 and 12, -0 and 0) in byte order.  In C (src/consultas.c), with
+ * the comparison the read path uses (src/grupos.c): it runs once per group
+ * whenever groups are computed, and as SQL it cost a plan each time.
  */
 CREATE OR REPLACE FUNCTION estoque_cache.ordenar_codigos(codigos text[]) RETURNS text[]
-    LANGUAGE sql IMMUTABLE STRICT
-    SET search_path = pg_catalog, pg_temp
-AS $$
-    SELECT array_agg(s.c ORDER BY
-                     CASE WHEN i.inteiros THEN s.negativo END DESC,
-                     CASE WHEN i.inteiros AND s.negativo THEN length(s.digitos) END DESC,
-                     CASE WHEN i.inteiros AND s.negativo THEN s.digitos END DESC,
-                     CASE WHEN i.inteiros AND NOT s.negativo THEN length(s.digitos) END,
-                     CASE WHEN i.inteiros AND NOT s.negativo THEN s.digitos END,
-                     s.c COLLATE "C")
-      FROM (SELECT d.c, ltrim(ltrim(d.c, '-'), '0') COLLATE "C" AS digitos,
-                   d.c LIKE '-%' AND ltrim(ltrim(d.c, '-'), '0') <> '' AS negativo
-              FROM (SELECT DISTINCT u.c FROM unnest(codigos) AS u(c) WHERE u.c IS NOT NULL) AS d)
-           AS s,
-           (SELECT coalesce(bool_and(u.c ~ '^-?[0-9]+$'), false) AS inteiros
-              FROM unnest(codigos) AS u(c) WHERE u.c IS NOT NULL) AS i
-$$;
+    AS 'MODULE_PATHNAME', 'estoque_cache_ordenar_codigos' LANGUAGE C IMMUTABLE STRICT;
 
 /* ------------------------------------------------------------------------
  * Last: the triggers of the attached tables, made again
@@ -2487,8 +2473,8 @@ CREATE FUNCTION estoque_cache.linha_recalculada(r estoque_cache.resumo)
     RETURNS SETOF estoque_cache.resumo AS 'MODULE_PATHNAME', 'estoque_cache_linha_recalculada'
     LANGUAGE C STABLE STRICT ROWS 1;
 
-CREATE FUNCTION estoque_cache.linhas_recalculadas()
-    RETURNS SETOF estoque_cache.resumo AS 'MODULE_PATHNAME', 'estoque_cache_linhas_recalculadas'
+CREATE FUNCTION estoque_cache.linhas_pendentes()
+    RETURNS SETOF estoque_cache.resumo AS 'MODULE_PATHNAME', 'estoque_cache_linhas_pendentes'
     LANGUAGE C STABLE ROWS 10;
 
 CREATE FUNCTION estoque_cache.por_linha() RETURNS boolean
@@ -2497,10 +2483,6 @@ CREATE FUNCTION estoque_cache.por_linha() RETURNS boolean
 CREATE FUNCTION estoque_cache.linha_nova(codigo text)
     RETURNS SETOF estoque_cache.resumo AS 'MODULE_PATHNAME', 'estoque_cache_linha_nova'
     LANGUAGE C STABLE STRICT ROWS 1;
-
-CREATE FUNCTION estoque_cache.linhas_reagrupadas()
-    RETURNS SETOF estoque_cache.resumo AS 'MODULE_PATHNAME', 'estoque_cache_linhas_reagrupadas'
-    LANGUAGE C STABLE ROWS 1;
 
 /*
  * Rows of estoque_cache.resumo from the folded state, for some groups or all,
@@ -2628,9 +2610,10 @@ $$;
  * Read like a table (src/resumo.c): the stored row of each group nothing
  * pending touches; the groups pending work touches and the codes only
  * pending deltas know, computed in the reader's snapshot, all at once for a
- * list or row by row for a lookup (por_linha() says which, once per query);
- * groups pending links make.  A filter on cod_produto reaches the primary
- * key of resumo and the index of delta.
+ * list (linhas_pendentes(), which also gives the groups pending links make)
+ * or row by row for a lookup (por_linha() says which, once per query).  A
+ * filter on cod_produto reaches the primary key of resumo and the index of
+ * delta.
  */
 CREATE OR REPLACE VIEW @extschema@.estoque_cache_saldo AS
     SELECT r.cod_produto, r.nome_produto, r.codigos, r.saldo_atual, r.qtd_carteira,
@@ -2642,7 +2625,7 @@ CREATE OR REPLACE VIEW @extschema@.estoque_cache_saldo AS
     SELECT l.cod_produto, l.nome_produto, l.codigos, l.saldo_atual, l.qtd_carteira,
            l.qtd_pre_separacao, l.qtd_separacao, l.saldo_disponivel, l.previsao_ruptura_7d,
            l.data_ruptura, l.status_ruptura, l.atualizado_em
-      FROM estoque_cache.linhas_recalculadas() l
+      FROM estoque_cache.linhas_pendentes() l
     UNION ALL
     SELECT r.cod_produto, l.nome_produto, l.codigos, l.saldo_atual, l.qtd_carteira,
            l.qtd_pre_separacao, l.qtd_separacao, l.saldo_disponivel, l.previsao_ruptura_7d,
@@ -2656,12 +2639,7 @@ CREATE OR REPLACE VIEW @extschema@.estoque_cache_saldo AS
            l.data_ruptura, l.status_ruptura, l.atualizado_em
       FROM (SELECT DISTINCT d.codigo COLLATE "default" AS codigo FROM estoque_cache.delta d) n
      CROSS JOIN LATERAL estoque_cache.linha_nova(n.codigo) l
-     WHERE estoque_cache.por_linha()
-    UNION ALL
-    SELECT x.cod_produto, x.nome_produto, x.codigos, x.saldo_atual, x.qtd_carteira,
-           x.qtd_pre_separacao, x.qtd_separacao, x.saldo_disponivel, x.previsao_ruptura_7d,
-           x.data_ruptura, x.status_ruptura, x.atualizado_em
-      FROM estoque_cache.linhas_reagrupadas() x;
+     WHERE estoque_cache.por_linha();
 
 CREATE OR REPLACE FUNCTION @extschema@.estoque_cache_configurar(horizonte_dias integer DEFAULT NULL,
     janela_critica_dias integer DEFAULT NULL, estoque_minimo numeric DEFAULT NULL,
@@ -2724,17 +2702,15 @@ REVOKE ALL ON FUNCTION estoque_cache.chave_atual(),
     estoque_cache.resumir(text[]),
     estoque_cache.intacto(text, text[]),
     estoque_cache.linha_recalculada(estoque_cache.resumo),
-    estoque_cache.linhas_recalculadas(),
+    estoque_cache.linhas_pendentes(),
     estoque_cache.por_linha(),
-    estoque_cache.linha_nova(text),
-    estoque_cache.linhas_reagrupadas()
+    estoque_cache.linha_nova(text)
 FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION estoque_cache.intacto(text, text[]),
     estoque_cache.linha_recalculada(estoque_cache.resumo),
-    estoque_cache.linhas_recalculadas(),
+    estoque_cache.linhas_pendentes(),
     estoque_cache.por_linha(),
-    estoque_cache.linha_nova(text),
-    estoque_cache.linhas_reagrupadas()
+    estoque_cache.linha_nova(text)
 TO PUBLIC;
 
 -- link tables and catalogues lose the BEFORE trigger that serialised their

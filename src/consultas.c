@@ -9,7 +9,9 @@
  */
 #include "postgres.h"
 
+#include "catalog/pg_type.h"
 #include "funcapi.h"
+#include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/date.h"
 #include "utils/hsearch.h"
@@ -21,6 +23,7 @@ PG_FUNCTION_INFO_V1(estoque_cache_saldo_grupos);
 PG_FUNCTION_INFO_V1(estoque_cache_projecao);
 PG_FUNCTION_INFO_V1(estoque_cache_principal);
 PG_FUNCTION_INFO_V1(estoque_cache_codigos);
+PG_FUNCTION_INFO_V1(estoque_cache_ordenar_codigos);
 
 /*
  * The view's row for the group of `produto` (by index), when it has
@@ -216,4 +219,30 @@ estoque_cache_codigos(PG_FUNCTION_ARGS)
 
 	resolver_grupo(PG_GETARG_TEXT_PP(0), &principal, &codigos);
 	PG_RETURN_DATUM(codigos);
+}
+
+/*
+ * estoque_cache.ordenar_codigos(codigos text[]) returns text[]
+ *
+ * The codes, without NULLs and repetitions, in principal order: by integer
+ * value when every code is an integer (compared by their digits, never
+ * through numeric), otherwise by text in byte order; ties in byte order.
+ * The first is the group's principal.  NULL when there is no code.
+ */
+Datum
+estoque_cache_ordenar_codigos(PG_FUNCTION_ARGS)
+{
+	Datum *elems;
+	bool  *nulos;
+	int    n;
+	List  *codigos = NIL;
+
+	deconstruct_array(PG_GETARG_ARRAYTYPE_P(0), TEXTOID, -1, false, TYPALIGN_INT, &elems, &nulos,
+					  &n);
+	for (int i = 0; i < n; i++)
+		if (!nulos[i])
+			codigos = lappend(codigos, TextDatumGetCString(elems[i]));
+	if (codigos == NIL)
+		PG_RETURN_NULL();
+	PG_RETURN_DATUM(array_ordenado(codigos));
 }

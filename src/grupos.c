@@ -379,8 +379,11 @@ comparar_codigos(const void *a, const void *b)
 	return strcmp(x, y);
 }
 
-/* text[] of codes in principal order. */
-static Datum
+/*
+ * text[] of codes in principal order (see estoque_cache.ordenar_codigos), each
+ * once.
+ */
+Datum
 array_ordenado(List *codigos)
 {
 	int       n = list_length(codigos);
@@ -388,6 +391,7 @@ array_ordenado(List *codigos)
 	Datum    *d = palloc(sizeof(Datum) * n);
 	ListCell *lc;
 	int       i = 0;
+	int       k = 0;
 
 	ordenacao_inteira = true;
 	foreach (lc, codigos)
@@ -397,9 +401,11 @@ array_ordenado(List *codigos)
 		i++;
 	}
 	qsort(v, n, sizeof(char *), comparar_codigos);
+	/* equal codes compare equal in both orders: they are neighbours */
 	for (int j = 0; j < n; j++)
-		d[j] = CStringGetTextDatum(v[j]);
-	return PointerGetDatum(construct_array(d, n, TEXTOID, -1, false, TYPALIGN_INT));
+		if (k == 0 || strcmp(v[j], v[j - 1]) != 0)
+			d[k++] = CStringGetTextDatum(v[j]);
+	return PointerGetDatum(construct_array(d, k, TEXTOID, -1, false, TYPALIGN_INT));
 }
 
 /* Name of a group: the principal's, else the first member's that has one. */

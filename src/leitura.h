@@ -160,6 +160,7 @@ extern bool   existe_codigo(Oid relid, Oid indice, AttrNumber coluna, Oid colaca
 extern void   carregar_grupos(Carga *carga, const char *produto, int dias, Config *cfg,
 							  bool so_dobrado);
 extern Grupo *carregar_um_grupo(const char *produto, int dias, Config *cfg);
+extern Datum  array_ordenado(List *codigos);
 extern void   resolver_grupo(text *produto, Datum *principal, Datum *codigos);
 extern char  *principal_de(const char *codigo);
 extern char  *principal_dobrado(const char *codigo);

@@ -6,29 +6,33 @@
  * estoque_cache.resumo keeps one row per group of the folded state (saldo,
  * grupo, nome), with the view's columns computed for the D0 and settings
  * of estoque_cache.resumo_chave; estoque_cache.resumo_evento keeps the
- * group's dated exits and production by date.  It is written only with the folded tables, in the same
- * transactions (estoque_cache.resumir), so every snapshot sees it
- * consistent with them.  The view is SQL over it, so that a filter on
- * cod_produto reaches its primary key:
+ * group's dated exits and production by date.  Both are written only with
+ * the folded tables, in the same transactions (estoque_cache.resumir), so
+ * every snapshot sees them consistent with those.  The view is SQL over
+ * them, so that a filter on cod_produto reaches the primary key:
  *
  *	 1. the stored row of every group that nothing pending touches in the
  *		reader's snapshot (estoque_cache.intacto, a cheap test per row);
- *	 2. the stored groups that pending work or another day touches
- *		(estoque_cache.linha_recalculada): the stored totals and dated
- *		events plus the group's pending deltas, projected from today, with
- *		no read of the folded tables; when a pending link or name change
- *		touches the group, computed from the cache tables in the snapshot,
- *		or nothing when the group's principal changed;
- *	 3. codes with pending deltas that the folded state does not know at all
- *		(estoque_cache.linha_nova), reached through estoque_cache.delta by
- *		index;
- *	 4. groups that pending link changes make out of codes whose folded
- *		group has another principal (estoque_cache.linhas_reagrupadas).
+ *	 2. estoque_cache.linhas_pendentes(): for a list, every stored group that
+ *		pending work or another day touches, brought up to date at once
+ *		from the stored totals and dated events plus the group's pending
+ *		deltas, projected from today with no read of the folded tables
+ *		(computed from the cache tables when a pending link or name change
+ *		touches the group, nothing when its principal changed), and the
+ *		codes with pending deltas the folded state does not know at all;
+ *		for any query, the groups that pending link changes make out of
+ *		codes whose folded group has another principal;
+ *	 3. for a lookup, the stored groups of 2, row by row
+ *		(estoque_cache.linha_recalculada), by the primary key;
+ *	 4. for a lookup, the codes of 2 that the folded state does not know
+ *		(estoque_cache.linha_nova), through the index of estoque_cache.delta.
  *
- * Each principal of the snapshot belongs to exactly one of these: a stored
- * principal to 1 or 2; a code no folded row knows to 3, unless a pending
- * link touches it; any other principal that pending links create to 4.
- *
+ * estoque_cache.por_linha() tells, once per query, whether 3 and 4 or the
+ * list part of 2 serve it (recalcular_em_lote).  Each principal of the
+ * snapshot belongs to exactly one part: a stored principal to 1, or to 2 or
+ * 3; a code no folded row knows to 2 or 4, unless a pending link touches
+ * it; any other principal that pending links create to 2.
+
  * Nothing is kept between transactions: the state the functions build
  * (which codes have pending work) lives in the transaction's memory.
  *
@@ -66,10 +70,9 @@ PG_FUNCTION_INFO_V1(estoque_cache_linhas_dobradas);
 PG_FUNCTION_INFO_V1(estoque_cache_chave_atual);
 PG_FUNCTION_INFO_V1(estoque_cache_intacto);
 PG_FUNCTION_INFO_V1(estoque_cache_linha_recalculada);
-PG_FUNCTION_INFO_V1(estoque_cache_linhas_recalculadas);
+PG_FUNCTION_INFO_V1(estoque_cache_linhas_pendentes);
 PG_FUNCTION_INFO_V1(estoque_cache_por_linha);
 PG_FUNCTION_INFO_V1(estoque_cache_linha_nova);
-PG_FUNCTION_INFO_V1(estoque_cache_linhas_reagrupadas);
 PG_FUNCTION_INFO_V1(estoque_cache_saldo_produto);
 PG_FUNCTION_INFO_V1(estoque_cache_produto);
 
@@ -103,7 +106,7 @@ PG_FUNCTION_INFO_V1(estoque_cache_produto);
 
 /*
  * Stored groups to bring up to date at once above which
- * linhas_recalculadas() reads resumo and resumo_evento whole instead of
+ * linhas_pendentes() reads resumo and resumo_evento whole instead of
  * probing them by primary key for each group.
  */
 #define GRUPOS_ANTES_DE_VARRER 256
@@ -242,7 +245,7 @@ contem(HTAB *codigos, char *codigo)
 /*
  * The pending state as the active snapshot sees it, shared by every call in
  * the transaction that reads in the same snapshot (the view calls intacto()
- * twice per row and linhas_reagrupadas() once).  It lives in the
+ * twice per row and linhas_pendentes() once).  It lives in the
  * transaction's memory and goes with it: nothing stays allocated in the
  * backend after the transaction ends.  Two snapshots with the same xmin,
  * xmax, in-progress transactions and command id in the same transaction
@@ -799,7 +802,7 @@ ler_guardada(const char *principal, Datum *r, bool *rn)
 
 /*
  * Whether the stored groups pending work touches are brought up to date all
- * at once, by linhas_recalculadas(), or row by row, by linha_recalculada():
+ * at once, by linhas_pendentes(), or row by row, by linha_recalculada():
  * decided once per query (its executor memory context, which the view's
  * parts share) by whichever of the two asks first, from whether the query
  * reads a list (intacto() went over to scanning).  Either way exactly one
@@ -869,7 +872,7 @@ ler_eventos(HTAB *alvos)
  * For a list, the row linha_nova() would give: `codigo` is the principal of
  * pending work no stored row has; when it is in no folded group, has
  * pending deltas and no pending link touches it, its group is computed
- * (pending links give theirs in linhas_reagrupadas()).
+ * (pending links give theirs in emitir_reagrupadas()).
  */
 static void
 emitir_nova(ReturnSetInfo *rsinfo, Pendencias *p, char *codigo, MemoryContext trabalho)
@@ -885,8 +888,6 @@ emitir_nova(ReturnSetInfo *rsinfo, Pendencias *p, char *codigo, MemoryContext tr
 }
 
 /*
- * estoque_cache.linhas_recalculadas()
- *
  * For a query that reads a list (recalcular_em_lote): the view's rows of
  * every stored group that pending work or another day touches, the rows
  * intacto() rejects, brought up to date at once, with one tuplestore and one
@@ -895,21 +896,18 @@ emitir_nova(ReturnSetInfo *rsinfo, Pendencias *p, char *codigo, MemoryContext tr
  * codes only pending deltas know.  Nothing for a query that reads row by
  * row: linha_recalculada() and linha_nova() give them.
  */
-Datum
-estoque_cache_linhas_recalculadas(PG_FUNCTION_ARGS)
+static void
+emitir_recalculadas(ReturnSetInfo *rsinfo, Pendencias *p, MemoryContext consulta)
 {
-	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
-	Pendencias    *p = pendencias();
-	MemoryContext  trabalho;
-	Datum          r[NUM_COLUNAS_RESUMO];
-	bool           rn[NUM_COLUNAS_RESUMO];
+	MemoryContext trabalho;
+	Datum         r[NUM_COLUNAS_RESUMO];
+	bool          rn[NUM_COLUNAS_RESUMO];
 
-	InitMaterializedSRF(fcinfo, 0);
-	if (!recalcular_em_lote(p, fcinfo->flinfo->fn_mcxt))
-		return (Datum) 0;
+	if (!recalcular_em_lote(p, consulta))
+		return;
 	/* recalcular_em_lote() is true only once intacto() scanned: p->afetados is known */
 	if (p->em_dia && p->afetados == NULL)
-		return (Datum) 0;
+		return;
 	trabalho =
 		AllocSetContextCreate(CurrentMemoryContext, "estoque_cache linha", ALLOCSET_DEFAULT_SIZES);
 	if (p->em_dia && hash_get_num_entries(p->afetados) <= GRUPOS_ANTES_DE_VARRER)
@@ -975,7 +973,6 @@ estoque_cache_linhas_recalculadas(PG_FUNCTION_ARGS)
 		}
 	}
 	MemoryContextDelete(trabalho);
-	return (Datum) 0;
 }
 
 /*
@@ -983,7 +980,7 @@ estoque_cache_linhas_recalculadas(PG_FUNCTION_ARGS)
  *
  * The view's row of a code with pending deltas that no stored row knows (no
  * row of resumo, in no folded group), computed in the reader's snapshot; no
- * row when a pending link touches the code (linhas_reagrupadas() gives its
+ * row when a pending link touches the code (linhas_pendentes() gives its
  * group) or it has nothing to show.
  */
 Datum
@@ -1002,25 +999,20 @@ estoque_cache_linha_nova(PG_FUNCTION_ARGS)
 }
 
 /*
- * estoque_cache.linhas_reagrupadas()
- *
  * The rows of the groups that visible link changes make and whose
  * principal has no stored row: found from the codes those changes touch
- * (every group they change contains one of them).  Nothing, at the cost of
- * one look at aresta_delta, when no link change is pending.
+ * (every group they change contains one of them).  Nothing when no link
+ * change is pending.
  */
-Datum
-estoque_cache_linhas_reagrupadas(PG_FUNCTION_ARGS)
+static void
+emitir_reagrupadas(ReturnSetInfo *rsinfo, Pendencias *p)
 {
-	ReturnSetInfo  *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
-	Pendencias     *p = pendencias();
 	HTAB           *vistos;
 	HASH_SEQ_STATUS st;
 	char          **codigo;
 
-	InitMaterializedSRF(fcinfo, 0);
 	if (p->vinculos == NULL)
-		return (Datum) 0;
+		return;
 	vistos = criar_hash("estoque_cache principais vistos", sizeof(char *), 16);
 	hash_seq_init(&st, p->vinculos);
 	while ((codigo = hash_seq_search(&st)) != NULL)
@@ -1033,6 +1025,27 @@ estoque_cache_linhas_reagrupadas(PG_FUNCTION_ARGS)
 			continue;
 		emitir_calculada(rsinfo, principal);
 	}
+}
+
+/*
+ * estoque_cache.linhas_pendentes()
+ *
+ * The view's rows that pending work makes and that its row-by-row parts do
+ * not give: for a list, every stored group pending work or another day
+ * touches and the codes only pending deltas know (emitir_recalculadas);
+ * for any query, the groups pending links make with a principal no stored
+ * row has (emitir_reagrupadas).  One function for both, so that a lookup
+ * starts one part fewer.
+ */
+Datum
+estoque_cache_linhas_pendentes(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	Pendencias    *p = pendencias();
+
+	InitMaterializedSRF(fcinfo, 0);
+	emitir_recalculadas(rsinfo, p, fcinfo->flinfo->fn_mcxt);
+	emitir_reagrupadas(rsinfo, p);
 	return (Datum) 0;
 }
 

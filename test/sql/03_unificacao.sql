@@ -558,6 +558,16 @@ SELECT c, estoque_cache_principal(c) AS principal, estoque_cache_codigos(c) AS c
 -- {900, 1000}: saldo 109, carteira 0 (moved to 1004 above), separacao 50 on day 1
 SELECT * FROM mostrar WHERE cod_produto IN ('900', '1000', '-1', '-2') ORDER BY 1;
 :checar
+-- the order itself (estoque_cache.ordenar_codigos, which the folds and the
+-- pending groups use): each code once, NULLs left out, integers by value
+-- (negatives first), ties by byte order, any non-integer makes it byte order
+SELECT estoque_cache.ordenar_codigos(
+           ARRAY['13', '0012', '12', NULL, '-2', '-10', '-0', '0', '12']) AS inteiros,
+       estoque_cache.ordenar_codigos(ARRAY['b', 'A', '10', '9', 'A']) AS texto,
+       estoque_cache.ordenar_codigos('{}') AS vazio,
+       estoque_cache.ordenar_codigos(ARRAY[NULL, NULL]::text[]) AS so_nulos,
+       estoque_cache.ordenar_codigos(ARRAY[repeat('9', 100000), '10'])
+           = ARRAY['10', repeat('9', 100000)] AS cem_mil_digitos;
 
 -- the second link table, with text codes, attached as another unificacao
 INSERT INTO unificacao_texto (codigo_origem, codigo_destino) VALUES

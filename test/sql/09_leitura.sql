@@ -209,7 +209,7 @@ SELECT string_agg(DISTINCT name, ', ' ORDER BY name) AS contextos_do_cache,
        sum(total_bytes) < 256 * 1024 AS pequenos
   FROM pg_backend_memory_contexts WHERE name LIKE 'estoque_cache%';
 
--- A list with many groups pending, more than linhas_recalculadas() probes one
+-- A list with many groups pending, more than linhas_pendentes() probes one
 -- by one (it then reads resumo and resumo_evento once), codes only pending
 -- deltas know, a pending link and a pending name among them; then the same
 -- with the rows stored for another day.  The list brings the pending groups
@@ -220,7 +220,7 @@ DECLARE
 BEGIN
     FOR l IN EXECUTE 'EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF)
                       SELECT * FROM public.estoque_cache_saldo' LOOP
-        IF l ~ 'linha_recalculada|linha_nova|linhas_recalculadas' THEN
+        IF l ~ 'linha_recalculada|linha_nova|linhas_pendentes' THEN
             RETURN NEXT regexp_replace(trim(l), ' \(actual rows=\d+ loops=\d+\)', '');
         END IF;
     END LOOP;
