@@ -1458,8 +1458,9 @@ $$;
 CREATE OR REPLACE FUNCTION estoque_cache.grupos_pendentes(codigos text[])
     RETURNS TABLE (codigo text, principal text)
     LANGUAGE sql STABLE
-    SET search_path = pg_catalog, pg_temp
-    SET jit = off   -- small queries whose JIT compilation would cost 0.5 s
+    -- no SET: the planner inlines it into its callers' queries, which run
+    -- with search_path = pg_catalog, pg_temp and jit off (grupos_vistos,
+    -- and the plans src/grupos.c keeps); not executable by PUBLIC
 AS $$
     WITH RECURSIVE pendentes AS MATERIALIZED (
         SELECT d.a, d.b, sum(d.n) AS n FROM estoque_cache.aresta_delta d GROUP BY 1, 2
@@ -1529,8 +1530,9 @@ $$;
 CREATE OR REPLACE FUNCTION estoque_cache.nomes_pendentes(codigos text[])
     RETURNS TABLE (codigo text, nome text)
     LANGUAGE sql STABLE
-    SET search_path = pg_catalog, pg_temp
-    SET jit = off   -- small queries whose JIT compilation would cost 0.5 s
+    -- no SET: the planner inlines it into its callers' queries, which run
+    -- with search_path = pg_catalog, pg_temp and jit off (grupos_vistos,
+    -- and the plans src/grupos.c keeps); not executable by PUBLIC
 AS $$
     WITH tocados AS MATERIALIZED (
         SELECT DISTINCT d.codigo FROM estoque_cache.nome_delta d

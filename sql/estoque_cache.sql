@@ -1067,8 +1067,9 @@ $$;
 CREATE FUNCTION estoque_cache.grupos_pendentes(codigos text[])
     RETURNS TABLE (codigo text, principal text)
     LANGUAGE sql STABLE
-    SET search_path = pg_catalog, pg_temp
-    SET jit = off   -- small queries whose JIT compilation would cost 0.5 s
+    -- no SET: the planner inlines it into its callers' queries, which run
+    -- with search_path = pg_catalog, pg_temp and jit off (grupos_vistos,
+    -- and the plans src/grupos.c keeps); not executable by PUBLIC
 AS $$
     WITH RECURSIVE pendentes AS MATERIALIZED (
         SELECT d.a, d.b, sum(d.n) AS n FROM estoque_cache.aresta_delta d GROUP BY 1, 2
@@ -1138,8 +1139,9 @@ $$;
 CREATE FUNCTION estoque_cache.nomes_pendentes(codigos text[])
     RETURNS TABLE (codigo text, nome text)
     LANGUAGE sql STABLE
-    SET search_path = pg_catalog, pg_temp
-    SET jit = off   -- small queries whose JIT compilation would cost 0.5 s
+    -- no SET: the planner inlines it into its callers' queries, which run
+    -- with search_path = pg_catalog, pg_temp and jit off (grupos_vistos,
+    -- and the plans src/grupos.c keeps); not executable by PUBLIC
 AS $$
     WITH tocados AS MATERIALIZED (
         SELECT DISTINCT d.codigo FROM estoque_cache.nome_delta d

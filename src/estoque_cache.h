@@ -109,6 +109,7 @@ extern bool         numeric_e_zero(Datum valor);
 /* seguranca.c */
 extern Oid  ec_dono(void);
 extern void ec_como_dono_do_cache(Identidade *salva);
+extern void ec_como_dono_do_cache_sem_caminho(Identidade *salva);
 extern void ec_como_dono_da_tabela(Oid relid, Identidade *salva);
 extern void ec_restaurar(Identidade *salva);
 extern void checar_leitura_da_view(void);

@@ -242,20 +242,45 @@ ha_linhas(const char *tabela)
 typedef void (*VisitaPar)(char *x, char *y, void *arg);
 
 /*
- * Run `sql` (a query of two text columns over the cache's tables, taking a
- * text[] of codes, NULL for all) as the cache owner in the active snapshot,
- * and hand each row, copied into the caller's memory, to `visita`.
+ * The queries consultar_pares() runs: the groups or names that pending link
+ * or name changes make, of some codes ($1) or of all.  The SQL functions
+ * they call are inlined by the planner; each query is planned once per
+ * backend and kept (SPI_keepplan), as ri_triggers.c keeps its plans.
+ */
+typedef enum Consulta
+{
+	GRUPOS_DE,
+	GRUPOS_DE_TODOS,
+	NOMES_DE,
+	NOMES_DE_TODOS,
+	NUM_CONSULTAS
+} Consulta;
+
+static const char *const textos_das_consultas[NUM_CONSULTAS] = {
+	"SELECT codigo, principal FROM estoque_cache.grupos_pendentes($1)",
+	"SELECT codigo, principal FROM estoque_cache.grupos_pendentes(NULL)",
+	"SELECT codigo, nome FROM estoque_cache.nomes_pendentes($1)",
+	"SELECT codigo, nome FROM estoque_cache.nomes_pendentes(NULL)"};
+
+static SPIPlanPtr planos_das_consultas[NUM_CONSULTAS];
+
+/*
+ * Run one of the queries above (the codes of `codigos` as $1 for those that
+ * take them) as the cache owner in the active snapshot, and hand each row,
+ * copied into the caller's memory, to `visita`.  Planned and run with
+ * search_path = pg_catalog, pg_temp, so that what the inlined functions
+ * name resolves safely, and the same way as when the plan was kept.
  */
 static void
-consultar_pares(const char *sql, List *codigos, VisitaPar visita, void *arg)
+consultar_pares(Consulta consulta, List *codigos, VisitaPar visita, void *arg)
 {
 	MemoryContext chamador = CurrentMemoryContext;
 	Identidade    salva;
 	Oid           tipo = TEXTARRAYOID;
+	bool          com_codigos = (consulta == GRUPOS_DE || consulta == NOMES_DE);
 	Datum         valor = (Datum) 0;
-	char          nulo = 'n';
 
-	if (codigos != NIL)
+	if (com_codigos)
 	{
 		Datum    *d = palloc(sizeof(Datum) * list_length(codigos));
 		int       i = 0;
@@ -264,13 +289,26 @@ consultar_pares(const char *sql, List *codigos, VisitaPar visita, void *arg)
 		foreach (lc, codigos)
 			d[i++] = CStringGetTextDatum((char *) lfirst(lc));
 		valor = PointerGetDatum(construct_array(d, i, TEXTOID, -1, false, TYPALIGN_INT));
-		nulo = ' ';
 	}
-	ec_como_dono_do_cache(&salva);
+	ec_como_dono_do_cache_sem_caminho(&salva);
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
-	if (SPI_execute_with_args(sql, 1, &tipo, &valor, &nulo, true, 0) != SPI_OK_SELECT)
-		elog(ERROR, "estoque_cache: %s failed", sql);
+	if (planos_das_consultas[consulta] == NULL)
+	{
+		/* one generic plan: the codes change every time, the plan need not */
+		SPIPlanPtr plano = SPI_prepare_cursor(textos_das_consultas[consulta], com_codigos ? 1 : 0,
+											  &tipo, CURSOR_OPT_GENERIC_PLAN);
+
+		if (plano == NULL)
+			elog(ERROR, "SPI_prepare of \"%s\" failed: %s", textos_das_consultas[consulta],
+				 SPI_result_code_string(SPI_result));
+		if (SPI_keepplan(plano) != 0)
+			elog(ERROR, "SPI_keepplan failed");
+		planos_das_consultas[consulta] = plano;
+	}
+	if (SPI_execute_plan(planos_das_consultas[consulta], com_codigos ? &valor : NULL, NULL, true,
+						 0) != SPI_OK_SELECT)
+		elog(ERROR, "estoque_cache: %s failed", textos_das_consultas[consulta]);
 	for (uint64 i = 0; i < SPI_processed; i++)
 	{
 		char         *x = SPI_getvalue(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1);
@@ -546,8 +584,7 @@ membros_do_grupo(const char *produto, HTAB *membros, char **principal, bool so_d
 		hash_seq_init(&st, membros);
 		while ((par = hash_seq_search(&st)) != NULL)
 			hash_search(membros, &par->chave, HASH_REMOVE, NULL);
-		consultar_pares("SELECT codigo, principal FROM estoque_cache.grupos_pendentes($1)",
-						list_make1((char *) produto), sobrepor_grupo, membros);
+		consultar_pares(GRUPOS_DE, list_make1((char *) produto), sobrepor_grupo, membros);
 		lista = NIL;
 		hash_seq_init(&st, membros);
 		while ((par = hash_seq_search(&st)) != NULL)
@@ -611,8 +648,7 @@ carregar_grupos(Carga *carga_saida, const char *produto, int dias, Config *cfg, 
 			varrer("nome", "nome_pkey", 1, c, visitar_nome, &carga);
 		}
 		if (!so_dobrado && nomes_pendentes_tocam(codigos))
-			consultar_pares("SELECT codigo, nome FROM estoque_cache.nomes_pendentes($1)", codigos,
-							sobrepor_nome, carga.nomes);
+			consultar_pares(NOMES_DE, codigos, sobrepor_nome, carga.nomes);
 	}
 	else
 	{
@@ -622,15 +658,13 @@ carregar_grupos(Carga *carga_saida, const char *produto, int dias, Config *cfg, 
 
 		varrer("grupo", NULL, 0, (Datum) 0, visitar_grupo, &carga);
 		if (!so_dobrado && ha_linhas("aresta_delta"))
-			consultar_pares("SELECT codigo, principal FROM estoque_cache.grupos_pendentes($1)", NIL,
-							sobrepor_grupo, carga.membros);
+			consultar_pares(GRUPOS_DE_TODOS, NIL, sobrepor_grupo, carga.membros);
 		varrer("saldo", NULL, 0, (Datum) 0, visitar_figura, &carga);
 		if (!so_dobrado)
 			varrer("delta", NULL, 0, (Datum) 0, visitar_figura, &carga);
 		varrer("nome", NULL, 0, (Datum) 0, visitar_nome, &carga);
 		if (!so_dobrado && ha_linhas("nome_delta"))
-			consultar_pares("SELECT codigo, nome FROM estoque_cache.nomes_pendentes($1)", NIL,
-							sobrepor_nome, carga.nomes);
+			consultar_pares(NOMES_DE_TODOS, NIL, sobrepor_nome, carga.nomes);
 
 		/* members of each group of two or more, in principal order */
 		hash_seq_init(&st, carga.membros);

@@ -88,6 +88,23 @@ ec_como_dono_do_cache(Identidade *salva)
 }
 
 /*
+ * The same, with search_path = pg_catalog, pg_temp and jit off in a new GUC
+ * nest level: for the cache's own SQL functions that the planner inlines
+ * into a plan kept across calls (their names resolve the same, safe way
+ * every time, so the plan stays valid; JIT would cost more than they do).
+ */
+void
+ec_como_dono_do_cache_sem_caminho(Identidade *salva)
+{
+	ec_como_dono_do_cache(salva);
+	salva->nivel_guc = NewGUCNestLevel();
+	(void) set_config_option("search_path", "pg_catalog, pg_temp", PGC_USERSET, PGC_S_SESSION,
+							 GUC_ACTION_SAVE, true, 0, false);
+	(void) set_config_option("jit", "off", PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE, true, 0,
+							 false);
+}
+
+/*
  * Switch to the owner of relid, in a security-restricted operation with a
  * new GUC nest level and search_path = pg_catalog, pg_temp, to run code the
  * application chose.
@@ -105,7 +122,7 @@ ec_como_dono_da_tabela(Oid relid, Identidade *salva)
 }
 
 /*
- * Back to the identity saved by one of the two functions above (settings
+ * Back to the identity saved by one of the functions above (settings
  * changed meanwhile are undone).  On error, transaction abort restores both.
  */
 void

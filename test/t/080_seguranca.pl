@@ -223,6 +223,45 @@ is( $node->safe_psql(
 		$db, q{SELECT count(*) FROM app.registro WHERE usuario <> 'regress_dono'}),
 	'0', 'no application code ran as another role');
 
+# A reader whose search_path puts the role's schema before pg_catalog, where
+# the role defined a function, a set-returning function and an operator named
+# like those the cache's own SQL calls (the SQL it inlines into the plans it
+# keeps for pending links and names): with a link and a name change pending
+# in its transaction, reading the list, one product and its detail resolves
+# the cache's names in pg_catalog, never in the reader's schema.
+$node->safe_psql(
+	$db, q{
+	SET ROLE regress_dono;
+	CREATE FUNCTION app.cardinality(a anyarray) RETURNS integer
+	LANGUAGE plpgsql AS $f$
+	BEGIN PERFORM app.registrar_chamada('caminho'); RETURN pg_catalog.cardinality(a); END $f$;
+	CREATE FUNCTION app.unnest(a anyarray) RETURNS SETOF anyelement
+	LANGUAGE plpgsql AS $f$
+	BEGIN PERFORM app.registrar_chamada('caminho'); RETURN QUERY SELECT pg_catalog.unnest(a); END $f$;
+	CREATE FUNCTION app.texto_igual(a text, b text) RETURNS boolean
+	LANGUAGE plpgsql AS $f$
+	BEGIN PERFORM app.registrar_chamada('caminho'); RETURN a OPERATOR(pg_catalog.=) b; END $f$;
+	CREATE OPERATOR app.= (LEFTARG = text, RIGHTARG = text, FUNCTION = app.texto_igual);
+});
+my $leitura = $node->safe_psql(
+	$db, q{
+	SET ROLE regress_dono;
+	SET search_path = app, pg_catalog;
+	SET teste.passo = 'leitura';
+	BEGIN;
+	INSERT INTO links (origem, destino, ativo) VALUES ('A1', 'A2', true);
+	INSERT INTO catalogo VALUES ('A2', 'Produto A2');
+	SELECT count(*) FROM public.estoque_cache_saldo;
+	SELECT codigos FROM public.estoque_cache_saldo_produto('A2');
+	SELECT public.estoque_cache_produto('A2') IS NOT NULL;
+	COMMIT;
+});
+is($leitura, "1\n{A1,A2}\nt", 'the reader sees the pending link in the list, the product and its detail');
+is( $node->safe_psql(
+		$db, q{SELECT count(*) FROM app.registro WHERE passo = 'leitura' AND onde = 'caminho'}),
+	'0', "no function or operator of the reader's search_path ran inside the cache's reads");
+ec_verify_empty($node, $db, 'after the reads with a hostile search_path');
+
 # Read functions open to PUBLIC validate their input like the public ones.
 my ($state) = ec_sql_error($node, $db,
 	q{SELECT * FROM estoque_cache.saldo_grupos(NULL, 'infinity')});
