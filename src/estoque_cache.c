@@ -15,6 +15,8 @@
 #include "miscadmin.h"
 #include "utils/fmgrprotos.h"
 #include "utils/guc.h"
+#include "utils/hsearch.h"
+#include "utils/inval.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/numeric.h"
@@ -79,24 +81,88 @@ fonte_nome(EstoqueFonte fonte)
 	return "?";
 }
 
+/*
+ * The OIDs of the internal schema and relations, looked up once per backend
+ * and forgotten whenever pg_class or pg_namespace entries are invalidated
+ * (a relation or schema created, renamed or dropped anywhere), as the
+ * system caches forget theirs.  A read of the view names a dozen of them
+ * in every transaction.
+ */
+typedef struct OidGuardado
+{
+	char nome[NAMEDATALEN]; /* hash key */
+	Oid  oid;
+} OidGuardado;
+
+static HTAB *oids_guardados = NULL;
+static Oid   esquema_guardado = InvalidOid;
+static bool  oids_esquecidos = false;
+
+/* Syscache callback: the next lookup starts afresh (nothing is freed here). */
+static void
+esquecer_oids(Datum arg, int cacheid, uint32 hashvalue)
+{
+	oids_esquecidos = true;
+	esquema_guardado = InvalidOid;
+}
+
 /* OID of the internal schema; errors out if the extension is not there. */
 Oid
 ec_schema_oid(void)
 {
-	return get_namespace_oid(EC_SCHEMA, false);
+	static bool registrado = false;
+
+	if (!registrado)
+	{
+		CacheRegisterSyscacheCallback(RELNAMENSP, esquecer_oids, (Datum) 0);
+		CacheRegisterSyscacheCallback(NAMESPACEOID, esquecer_oids, (Datum) 0);
+		registrado = true;
+	}
+	if (!OidIsValid(esquema_guardado))
+		esquema_guardado = get_namespace_oid(EC_SCHEMA, false);
+	return esquema_guardado;
 }
 
-/* OID of an internal table. */
+/* OID of an internal table (or index). */
 Oid
 ec_relid(const char *relname)
 {
-	Oid relid = get_relname_relid(relname, ec_schema_oid());
+	Oid          esquema = ec_schema_oid();
+	OidGuardado *e;
+	bool         achou;
+	Oid          relid;
 
+	if (oids_esquecidos && oids_guardados != NULL)
+	{
+		hash_destroy(oids_guardados);
+		oids_guardados = NULL;
+	}
+	oids_esquecidos = false;
+	if (oids_guardados == NULL)
+	{
+		HASHCTL ctl;
+
+		ctl.keysize = NAMEDATALEN;
+		ctl.entrysize = sizeof(OidGuardado);
+		ctl.hcxt = TopMemoryContext;
+		oids_guardados =
+			hash_create("estoque_cache oids", 32, &ctl, HASH_ELEM | HASH_STRINGS | HASH_CONTEXT);
+	}
+	e = hash_search(oids_guardados, relname, HASH_FIND, &achou);
+	if (e != NULL)
+		return e->oid;
+	relid = get_relname_relid(relname, esquema);
 	if (!OidIsValid(relid))
 		ereport(ERROR,
 				(errcode(ERRCODE_UNDEFINED_TABLE),
 				 errmsg("internal table %s.%s of estoque_cache does not exist", EC_SCHEMA, relname),
 				 errhint("Reinstall the extension with DROP EXTENSION and CREATE EXTENSION.")));
+	/* looked up again if an invalidation came meanwhile */
+	if (!oids_esquecidos)
+	{
+		e = hash_search(oids_guardados, relname, HASH_ENTER, &achou);
+		e->oid = relid;
+	}
 	return relid;
 }
 

@@ -66,14 +66,29 @@ criar_hash(const char *nome, Size entrysize, long n)
 	return hash_create(nome, n, &ctl, HASH_ELEM | HASH_FUNCTION | HASH_COMPARE | HASH_CONTEXT);
 }
 
-/* Collation of an index's first column (cached by the relcache). */
+/*
+ * Collation of an index's first column.  An index keeps its columns'
+ * collations for life, so the last few are remembered by OID without
+ * opening the index again.
+ */
 Oid
 colacao_do_indice(Oid indice)
 {
-	Relation idx = index_open(indice, AccessShareLock);
-	Oid      colacao = idx->rd_indcollation[0];
+	static Oid indices[8];
+	static Oid colacoes[8];
+	static int proximo = 0;
+	Relation   idx;
+	Oid        colacao;
 
+	for (int i = 0; i < lengthof(indices); i++)
+		if (indices[i] == indice && OidIsValid(indice))
+			return colacoes[i];
+	idx = index_open(indice, AccessShareLock);
+	colacao = idx->rd_indcollation[0];
 	index_close(idx, AccessShareLock);
+	indices[proximo] = indice;
+	colacoes[proximo] = colacao;
+	proximo = (proximo + 1) % lengthof(indices);
 	return colacao;
 }
 

@@ -204,7 +204,8 @@ INSERT INTO memoria SELECT 'depois', sum(total_bytes) FROM pg_backend_memory_con
 SELECT (SELECT bytes FROM memoria WHERE momento = 'depois')
      - (SELECT bytes FROM memoria WHERE momento = 'antes') < 1024 * 1024
     AS menos_de_1mb_guardado;
--- what stays is the attachments' definitions, one small context each
+-- what stays is the attachments' definitions and the internal tables' OIDs,
+-- one small context each, whatever the number of products
 SELECT string_agg(DISTINCT name, ', ' ORDER BY name) AS contextos_do_cache,
        sum(total_bytes) < 256 * 1024 AS pequenos
   FROM pg_backend_memory_contexts WHERE name LIKE 'estoque_cache%';
