@@ -245,7 +245,8 @@ contem(HTAB *codigos, char *codigo)
 /*
  * The pending state as the active snapshot sees it, shared by every call in
  * the transaction that reads in the same snapshot (the view calls intacto()
- * twice per row and linhas_pendentes() once).  It lives in the
+ * once per stored row, twice for a lookup, and linhas_pendentes() and
+ * por_linha() once each).  It lives in the
  * transaction's memory and goes with it: nothing stays allocated in the
  * backend after the transaction ends.  Two snapshots with the same xmin,
  * xmax, in-progress transactions and command id in the same transaction
