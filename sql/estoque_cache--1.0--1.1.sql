@@ -2515,6 +2515,7 @@ CREATE FUNCTION estoque_cache.resumir(codigos text[]) RETURNS bigint
 AS $$
 DECLARE
     pedidos text[] := codigos;  -- NULL: every group
+    guardadas text[];           -- the stored rows that hold one of them
     alvos text[];
     linhas bigint;
 BEGIN
@@ -2527,13 +2528,27 @@ BEGIN
         pedidos := NULL;
     END IF;
     IF pedidos IS NOT NULL THEN
+        -- the stored rows that hold one of the codes: for a few codes by the
+        -- GIN index of codigos; for many, in one pass that joins the rows'
+        -- members with the codes (testing each row's codes against an array
+        -- costs the array's length per row)
+        IF cardinality(pedidos) <= 64 THEN
+            SELECT array_agg(r.cod_produto) INTO guardadas FROM estoque_cache.resumo r
+             WHERE r.codigos && pedidos OR r.cod_produto = ANY (pedidos);
+        ELSE
+            SELECT array_agg(DISTINCT r.cod_produto) INTO guardadas
+              FROM estoque_cache.resumo r
+             CROSS JOIN LATERAL unnest(r.codigos) AS m(c)
+              JOIN (SELECT DISTINCT u.c FROM unnest(pedidos) AS u(c)) AS p ON p.c = m.c;
+        END IF;
         -- the groups, in estoque_cache.grupo, of the codes and of every
-        -- member of a stored row that holds one of them
+        -- member of those rows
         SELECT array_agg(DISTINCT coalesce(g.principal, x.c)) INTO alvos
           FROM (SELECT u.c FROM unnest(pedidos) AS u(c) WHERE u.c IS NOT NULL
                 UNION
-                SELECT u.c FROM estoque_cache.resumo r, unnest(r.codigos) AS u(c)
-                 WHERE r.codigos && pedidos OR r.cod_produto = ANY (pedidos)) AS x
+                SELECT m.c FROM unnest(guardadas) AS t(p)
+                  JOIN estoque_cache.resumo r ON r.cod_produto = t.p
+                 CROSS JOIN LATERAL unnest(r.codigos) AS m(c)) AS x
           LEFT JOIN estoque_cache.grupo g ON g.codigo = x.c COLLATE "C";
         IF alvos IS NULL THEN
             RETURN 0;
@@ -2546,9 +2561,13 @@ BEGIN
     WITH novas AS MATERIALIZED (
         SELECT * FROM estoque_cache.linhas_dobradas(alvos)
     ), escopo AS (
-        SELECT r.cod_produto FROM estoque_cache.resumo r
-         WHERE alvos IS NULL OR r.codigos && pedidos OR r.cod_produto = ANY (pedidos)
-            OR r.cod_produto = ANY (alvos)
+        -- the rows this call may delete: all, or those found above and the
+        -- groups' own (joined, not searched in arrays, whatever their size)
+        SELECT r.cod_produto FROM estoque_cache.resumo r WHERE alvos IS NULL
+        UNION
+        SELECT u.c FROM unnest(guardadas) AS u(c)
+        UNION
+        SELECT u.c FROM unnest(alvos) AS u(c)
     ), mudadas AS (
         UPDATE estoque_cache.resumo AS r
            SET (nome_produto, codigos, saldo_atual, qtd_carteira, qtd_pre_separacao,
@@ -2566,7 +2585,8 @@ BEGIN
                    n.visivel)::text
     ), apagadas AS (
         DELETE FROM estoque_cache.resumo AS r
-         WHERE r.cod_produto IN (SELECT e.cod_produto FROM escopo e)
+         USING escopo e
+         WHERE r.cod_produto = e.cod_produto
            AND NOT EXISTS (SELECT FROM novas n WHERE n.cod_produto = r.cod_produto)
     ), inseridas AS (
         INSERT INTO estoque_cache.resumo
@@ -2586,8 +2606,10 @@ BEGIN
                IS DISTINCT FROM row(n.eventos_data, n.eventos_saida, n.eventos_producao)::text
     ), eventos_apagados AS (
         DELETE FROM estoque_cache.resumo_evento AS v
-         WHERE (alvos IS NULL OR v.cod_produto IN (SELECT e.cod_produto FROM escopo e)
-                OR v.cod_produto IN (SELECT n.cod_produto FROM novas n))
+         USING (SELECT e.cod_produto FROM escopo e
+                UNION
+                SELECT n.cod_produto FROM novas n) AS e
+         WHERE v.cod_produto = e.cod_produto
            AND NOT EXISTS (SELECT FROM novas n
                             WHERE n.cod_produto = v.cod_produto AND n.eventos_data IS NOT NULL)
     ), eventos_inseridos AS (

@@ -755,12 +755,17 @@ principal_dobrado(const char *codigo)
 	return par != NULL ? par->valor : pstrdup(codigo);
 }
 
-/* The principal of a code's group, as the active snapshot sees it. */
-char *
-principal_de(const char *codigo)
+/*
+ * The groups that visible link changes make, as the active snapshot sees
+ * them: code -> principal (a ParTexto hash) for every code those changes
+ * touch and every member of their folded groups, a code alone in its group
+ * left out; one run of estoque_cache.grupos_pendentes for all of them.
+ */
+HTAB *
+grupos_com_vinculos_pendentes(void)
 {
-	char *p;
+	HTAB *membros = criar_hash("estoque_cache membros pendentes", sizeof(ParTexto), 64);
 
-	membros_do_grupo(codigo, criar_hash("estoque_cache membros", sizeof(ParTexto), 8), &p, false);
-	return p;
+	consultar_pares(GRUPOS_DE_TODOS, NIL, sobrepor_grupo, membros);
+	return membros;
 }

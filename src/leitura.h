@@ -162,7 +162,7 @@ extern void   carregar_grupos(Carga *carga, const char *produto, int dias, Confi
 extern Grupo *carregar_um_grupo(const char *produto, int dias, Config *cfg);
 extern Datum  array_ordenado(List *codigos);
 extern void   resolver_grupo(text *produto, Datum *principal, Datum *codigos);
-extern char  *principal_de(const char *codigo);
+extern HTAB  *grupos_com_vinculos_pendentes(void);
 extern char  *principal_dobrado(const char *codigo);
 
 /* consultas.c */

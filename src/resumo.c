@@ -1009,17 +1009,20 @@ static void
 emitir_reagrupadas(ReturnSetInfo *rsinfo, Pendencias *p)
 {
 	HTAB           *vistos;
+	HTAB           *grupos;
 	HASH_SEQ_STATUS st;
 	char          **codigo;
 
 	if (p->vinculos == NULL)
 		return;
 	vistos = criar_hash("estoque_cache principais vistos", sizeof(char *), 16);
+	grupos = grupos_com_vinculos_pendentes();
 	hash_seq_init(&st, p->vinculos);
 	while ((codigo = hash_seq_search(&st)) != NULL)
 	{
-		char *principal = principal_de(*codigo);
-		bool  achou;
+		ParTexto *par = hash_search(grupos, codigo, HASH_FIND, NULL);
+		char     *principal = par != NULL ? par->valor : *codigo;
+		bool      achou;
 
 		hash_search(vistos, &principal, HASH_ENTER, &achou);
 		if (achou || existe_em("resumo", "resumo_pkey", principal))
