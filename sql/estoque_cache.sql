@@ -545,7 +545,9 @@ CREATE INDEX saldo_zero_idx ON estoque_cache.saldo (codigo) WHERE quantidade = 0
 /*
  * Store again the rows of estoque_cache.resumo of the groups of `codigos`
  * (as the folded tables now make them: the groups the codes were in and
- * the groups they are in), or of every group when NULL.  Called in every
+ * the groups they are in), or of every group when NULL, and of every group
+ * too when the day or the settings changed since they were stored (an empty
+ * array then stores them all, and else nothing).  Called in every
  * transaction that writes saldo, grupo or nome, after those writes, and by
  * estoque_cache_configurar.
  */
@@ -566,6 +568,8 @@ BEGIN
     IF (SELECT c.chave FROM estoque_cache.resumo_chave c) IS DISTINCT FROM
        estoque_cache.chave_atual() THEN
         pedidos := NULL;
+    ELSIF cardinality(pedidos) = 0 THEN
+        RETURN 0;
     END IF;
     IF pedidos IS NOT NULL THEN
         -- the stored rows that hold one of the codes: for a few codes by the
@@ -717,14 +721,9 @@ BEGIN
         PERFORM estoque_cache.versao_saldo();
     END IF;
     PERFORM estoque_cache.fold_codigos();
-    -- the stored rows follow, in this transaction: for another day or other
-    -- settings all of them, else the groups of the codes moved
-    IF (SELECT c.chave FROM estoque_cache.resumo_chave c) IS DISTINCT FROM
-       estoque_cache.chave_atual() THEN
-        PERFORM estoque_cache.resumir(NULL);
-    ELSIF movidas > 0 THEN
-        PERFORM estoque_cache.resumir(tocados);
-    END IF;
+    -- the stored rows follow, in this transaction: the groups of the codes
+    -- moved, or all of them for another day or other settings (resumir sees it)
+    PERFORM estoque_cache.resumir(coalesce(tocados, '{}'));
     RETURN movidas;
 END;
 $$;

@@ -166,6 +166,17 @@ estoque_cache_chave_atual(PG_FUNCTION_ARGS)
 	PG_RETURN_TEXT_P(cstring_to_text(chave_de(&cfg)));
 }
 
+/*
+ * Stop when an internal table (or a function's result) does not have the
+ * columns this file numbers (an install that does not match the library).
+ */
+static void
+exigir_colunas(TupleDesc desc, int colunas, const char *nome)
+{
+	if (desc->natts != colunas)
+		elog(ERROR, "estoque_cache.%s has %d columns, not %d", nome, desc->natts, colunas);
+}
+
 /* Whether a row of an internal table has `codigo` as its first column (by its index). */
 static bool
 existe_em(const char *tabela, const char *indice, const char *codigo)
@@ -748,8 +759,7 @@ estoque_cache_linha_recalculada(PG_FUNCTION_ARGS)
 	bool          rn[NUM_COLUNAS_RESUMO];
 	MemoryContext trabalho;
 
-	if (desc->natts != NUM_COLUNAS_RESUMO)
-		elog(ERROR, "estoque_cache.resumo has %d columns, not %d", desc->natts, NUM_COLUNAS_RESUMO);
+	exigir_colunas(desc, NUM_COLUNAS_RESUMO, "resumo");
 	tup.t_len = HeapTupleHeaderGetDatumLength(linha);
 	ItemPointerSetInvalid(&tup.t_self);
 	tup.t_tableOid = InvalidOid;
@@ -785,9 +795,7 @@ ler_guardada(const char *principal, Datum *r, bool *rn)
 	scan = systable_beginscan(rel, indice, true, GetActiveSnapshot(), 1, &key);
 	if ((tup = systable_getnext(scan)) != NULL)
 	{
-		if (desc->natts != NUM_COLUNAS_RESUMO)
-			elog(ERROR, "estoque_cache.resumo has %d columns, not %d", desc->natts,
-				 NUM_COLUNAS_RESUMO);
+		exigir_colunas(desc, NUM_COLUNAS_RESUMO, "resumo");
 		heap_deform_tuple(tup, desc, r, rn);
 		/* copied: the tuple goes with the scan */
 		for (int i = 0; i < NUM_COLUNAS_RESUMO; i++)
@@ -842,9 +850,7 @@ ler_eventos(HTAB *alvos)
 	TableScanDesc scan = table_beginscan(rel, GetActiveSnapshot(), 0, NULL);
 	HeapTuple     tup;
 
-	if (desc->natts != NUM_COLUNAS_RESUMO_EVENTO)
-		elog(ERROR, "estoque_cache.resumo_evento has %d columns, not %d", desc->natts,
-			 NUM_COLUNAS_RESUMO_EVENTO);
+	exigir_colunas(desc, NUM_COLUNAS_RESUMO_EVENTO, "resumo_evento");
 	while ((tup = heap_getnext(scan, ForwardScanDirection)) != NULL)
 	{
 		bool  nulo;
@@ -939,9 +945,7 @@ emitir_recalculadas(ReturnSetInfo *rsinfo, Pendencias *p, MemoryContext consulta
 		TableScanDesc scan = table_beginscan(rel, GetActiveSnapshot(), 0, NULL);
 		HeapTuple     tup;
 
-		if (desc->natts != NUM_COLUNAS_RESUMO)
-			elog(ERROR, "estoque_cache.resumo has %d columns, not %d", desc->natts,
-				 NUM_COLUNAS_RESUMO);
+		exigir_colunas(desc, NUM_COLUNAS_RESUMO, "resumo");
 		while ((tup = heap_getnext(scan, ForwardScanDirection)) != NULL)
 		{
 			bool  nulo;
@@ -951,7 +955,7 @@ emitir_recalculadas(ReturnSetInfo *rsinfo, Pendencias *p, MemoryContext consulta
 
 			if (p->em_dia && !contem(p->afetados, principal))
 				continue;
-			if (vistos != NULL)
+			if (vistos != NULL && contem(p->afetados, principal))
 			{
 				principal = pstrdup(principal);
 				hash_search(vistos, &principal, HASH_ENTER, NULL);
@@ -1142,9 +1146,7 @@ estoque_cache_linhas_dobradas(PG_FUNCTION_ARGS)
 	bool           nulos[NUM_COLUNAS_DOBRADA];
 
 	InitMaterializedSRF(fcinfo, 0);
-	if (rsinfo->setDesc->natts != NUM_COLUNAS_DOBRADA)
-		elog(ERROR, "estoque_cache.linhas_dobradas() returns %d columns, not %d",
-			 rsinfo->setDesc->natts, NUM_COLUNAS_DOBRADA);
+	exigir_colunas(rsinfo->setDesc, NUM_COLUNAS_DOBRADA, "linhas_dobradas()");
 	carregar_config(&cfg);
 
 	if (PG_ARGISNULL(0))
