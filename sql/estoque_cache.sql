@@ -407,11 +407,11 @@ CREATE VIEW @extschema@.estoque_cache_saldo AS
      CROSS JOIN LATERAL estoque_cache.linha_recalculada(r) l
      WHERE estoque_cache.por_linha() AND NOT estoque_cache.intacto(r.cod_produto, r.codigos)
     UNION ALL
-    SELECT n.codigo, l.nome_produto, l.codigos, l.saldo_atual, l.qtd_carteira,
+    SELECT d.codigo COLLATE "default", l.nome_produto, l.codigos, l.saldo_atual, l.qtd_carteira,
            l.qtd_pre_separacao, l.qtd_separacao, l.saldo_disponivel, l.previsao_ruptura_7d,
            l.data_ruptura, l.status_ruptura, l.atualizado_em
-      FROM (SELECT DISTINCT d.codigo COLLATE "default" AS codigo FROM estoque_cache.delta d) n
-     CROSS JOIN LATERAL estoque_cache.linha_nova(n.codigo) l
+      FROM estoque_cache.delta d
+     CROSS JOIN LATERAL estoque_cache.linha_nova(d.codigo) l
      WHERE estoque_cache.por_linha();
 COMMENT ON VIEW @extschema@.estoque_cache_saldo IS
     'one row per product group: figures, 7-day forecast and rupture status';

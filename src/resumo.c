@@ -117,6 +117,7 @@ typedef struct Pendencias
 	Config cfg;       /* settings and D0 */
 	char  *chave;     /* the same, as resumo_chave.chave spells it */
 	bool   em_dia;    /* the stored rows were computed for it */
+	bool   ocioso;    /* em_dia, and no delta, link or name change is visible */
 	HTAB  *vinculos;  /* codes a visible link change touches; NULL: none */
 	int    chamadas;  /* intacto() calls so far */
 	bool   varrido;   /* com_delta and com_nome hold every code */
@@ -304,6 +305,22 @@ guardadas_para(const char *chave)
 	return em_dia;
 }
 
+/*
+ * Whether the snapshot sees any row of an internal table, through `indice`
+ * (no look at the table's size, which costs a system call).
+ */
+static bool
+alguma_linha(Oid relid, Oid indice)
+{
+	Relation    rel = table_open(relid, AccessShareLock);
+	SysScanDesc scan = systable_beginscan(rel, indice, true, GetActiveSnapshot(), 0, NULL);
+	bool        alguma = systable_getnext(scan) != NULL;
+
+	systable_endscan(scan);
+	table_close(rel, AccessShareLock);
+	return alguma;
+}
+
 /* Add both codes of every visible link change to `codigos`, in one pass. */
 static void
 coletar_vinculos(HTAB **codigos)
@@ -384,6 +401,9 @@ pendencias(void)
 	p->nome_delta = ec_relid("nome_delta");
 	p->nome_delta_idx = ec_relid("nome_delta_codigo_idx");
 	p->nome_delta_colacao = colacao_do_indice(p->nome_delta_idx);
+	/* when nothing is pending every stored row is its group's: no probe per code */
+	p->ocioso = p->em_dia && p->vinculos == NULL && !alguma_linha(p->delta, p->delta_idx) &&
+				!alguma_linha(p->nome_delta, p->nome_delta_idx);
 	pendencias_foto = *foto;
 	pendencias_foto.xip = palloc(sizeof(TransactionId) * Max(foto->xcnt, 1));
 	memcpy(pendencias_foto.xip, foto->xip, sizeof(TransactionId) * foto->xcnt);
@@ -462,6 +482,8 @@ grupo_intacto(Pendencias *p, text *principal, Datum codigos_datum)
 	bool      *nulos;
 	int        n;
 
+	if (p->ocioso)
+		return true;
 	if (!p->varrido && ++p->chamadas > PROBES_ANTES_DE_VARRER)
 	{
 		MemoryContext antigo = MemoryContextSwitchTo(pendencias_mcxt);
@@ -619,6 +641,8 @@ toca_vinculos_ou_nomes(Pendencias *p, Datum *r)
 	bool  *nulos;
 	int    n;
 
+	if (p->ocioso)
+		return false;
 	deconstruct_array(DatumGetArrayTypeP(r[Anum_resumo_codigos - 1]), TEXTOID, -1, false,
 					  TYPALIGN_INT, &codigos, &nulos, &n);
 	for (int i = 0; i < n; i++)
@@ -681,7 +705,7 @@ grupo_de_guardada(Pendencias *p, Datum *r, bool *rn, Grupo *g, HTAB *eventos)
 				   r[Anum_saldo_cod_produto - 1], visitar_eventos, args);
 	}
 	/* the pending deltas of its codes */
-	for (int i = 0; i < n; i++)
+	for (int i = 0; i < n && !p->ocioso; i++)
 	{
 		char *c = TextDatumGetCString(codigos[i]);
 
@@ -830,14 +854,18 @@ recalcular_em_lote(Pendencias *p, MemoryContext consulta)
 
 /*
  * estoque_cache.por_linha(): whether this query brings the stored groups
- * pending work touches up to date row by row (the view's second part) rather
- * than at once (its third).  The planner evaluates it once, before the part
- * it guards runs.
+ * pending work touches up to date row by row (the view's third and fourth
+ * parts) rather than at once (its second); false for both when nothing is
+ * pending, so that a lookup then reads one stored row and nothing else.
+ * The planner evaluates it once, before the parts it guards run.
  */
 Datum
 estoque_cache_por_linha(PG_FUNCTION_ARGS)
 {
-	PG_RETURN_BOOL(!recalcular_em_lote(pendencias(), fcinfo->flinfo->fn_mcxt));
+	Pendencias *p = pendencias();
+
+	/* with nothing pending neither part has a row to give */
+	PG_RETURN_BOOL(!p->ocioso && !recalcular_em_lote(p, fcinfo->flinfo->fn_mcxt));
 }
 
 /* Every visible row of resumo_evento whose principal is in `alvos` (all when NULL), copied. */
@@ -986,7 +1014,11 @@ emitir_recalculadas(ReturnSetInfo *rsinfo, Pendencias *p, MemoryContext consulta
  * The view's row of a code with pending deltas that no stored row knows (no
  * row of resumo, in no folded group), computed in the reader's snapshot; no
  * row when a pending link touches the code (linhas_pendentes() gives its
- * group) or it has nothing to show.
+ * group) or it has nothing to show.  The view calls it once per pending
+ * delta of the code: it answers the first call of each code in a query
+ * (the codes it saw live in fn_extra, which each execution of the query
+ * starts empty), so that the view needs no DISTINCT, whose setup every
+ * lookup would pay.
  */
 Datum
 estoque_cache_linha_nova(PG_FUNCTION_ARGS)
@@ -994,8 +1026,23 @@ estoque_cache_linha_nova(PG_FUNCTION_ARGS)
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 	Pendencias    *p = pendencias();
 	char          *codigo = text_to_cstring(PG_GETARG_TEXT_PP(0));
+	HTAB          *vistos = (HTAB *) fcinfo->flinfo->fn_extra;
+	char         **visto;
+	bool           achou;
 
 	InitMaterializedSRF(fcinfo, 0);
+	if (vistos == NULL)
+	{
+		MemoryContext antigo = MemoryContextSwitchTo(fcinfo->flinfo->fn_mcxt);
+
+		vistos = criar_hash("estoque_cache codigos novos vistos", sizeof(char *), 16);
+		fcinfo->flinfo->fn_extra = vistos;
+		MemoryContextSwitchTo(antigo);
+	}
+	visto = hash_search(vistos, &codigo, HASH_ENTER, &achou);
+	if (achou)
+		return (Datum) 0;
+	*visto = MemoryContextStrdup(fcinfo->flinfo->fn_mcxt, codigo);
 	if (contem(p->vinculos, codigo) || existe_em("resumo", "resumo_pkey", codigo) ||
 		existe_em("grupo", "grupo_pkey", codigo))
 		return (Datum) 0;

@@ -192,6 +192,31 @@ RESET enable_seqscan;
 SELECT cod_produto, saldo_atual FROM estoque_cache_saldo WHERE cod_produto = ANY ('{9002,9003}')
  ORDER BY 1;
 
+-- With nothing pending in the reader's snapshot a lookup reads the stored row
+-- and nothing else: the row-by-row parts never run.  The reader's own pending
+-- delta of the group (uncommitted) brings them back, and its figure with them.
+CREATE FUNCTION partes_da_busca(codigo text) RETURNS SETOF text LANGUAGE plpgsql AS $$
+DECLARE
+    l text;
+BEGIN
+    FOR l IN EXECUTE format('EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF)
+                             SELECT * FROM public.estoque_cache_saldo WHERE cod_produto = %L',
+                            codigo) LOOP
+        IF l ~ 'Scan.* on (resumo|linha_recalculada|linha_nova) ' THEN
+            RETURN NEXT regexp_replace(trim(l), '^->  | \(actual rows=\d+ loops=\d+\)|_\d', '', 'g');
+        END IF;
+    END LOOP;
+END;
+$$;
+SELECT estoque_cache_fold() >= 0 AS dobrado;
+SELECT * FROM partes_da_busca('9002');
+BEGIN;
+INSERT INTO movimentacao_estoque (cod_produto, qtd_movimentacao) VALUES ('9002', 5);
+SELECT * FROM partes_da_busca('9002');
+SELECT saldo_atual FROM estoque_cache_saldo WHERE cod_produto = '9002';
+ROLLBACK;
+SELECT saldo_atual FROM estoque_cache_saldo WHERE cod_produto = '9002';
+
 -- Nothing that grows with the products stays in the backend after a read:
 -- the memory of this backend after reading the list 20 times, against before.
 CREATE TABLE memoria (momento text, bytes bigint);
