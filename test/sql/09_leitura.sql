@@ -106,9 +106,12 @@ VALUES ('9002', 30, d0() + 1), ('9004', 4, d0() - 1);
 :checar
 SELECT cod_produto, previsao_ruptura_7d, data_ruptura - d0() AS dia_ruptura, status_ruptura
   FROM estoque_cache_saldo WHERE cod_produto IN ('9002', '9004') ORDER BY 1;
--- pending deltas of codes no folded row knows (and one that has only a name)
+-- pending deltas of codes no folded row knows (and one that has only a name);
+-- a lookup gives such a code's row once, whatever its number of deltas
 INSERT INTO cadastro VALUES ('9010', 'Arruela');
-INSERT INTO movimentacao_estoque (cod_produto, qtd_movimentacao) VALUES ('9009', 7), ('9010', 3);
+INSERT INTO movimentacao_estoque (cod_produto, qtd_movimentacao)
+VALUES ('9009', 7), ('9009', 2), ('9010', 3);
+INSERT INTO separacao (cod_produto, qtd_saldo, expedicao) VALUES ('9009', 1, d0() + 3);
 :checar
 SELECT cod_produto, nome_produto, saldo_atual FROM estoque_cache_saldo
  WHERE cod_produto IN ('9009', '9010') ORDER BY 1;
