@@ -205,7 +205,7 @@ BEGIN
     FOR l IN EXECUTE format('EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF)
                              SELECT * FROM public.estoque_cache_saldo WHERE cod_produto = %L',
                             codigo) LOOP
-        IF l ~ 'Scan.* on (resumo|linha_recalculada|linha_nova) ' THEN
+        IF l ~ 'Scan on (linha_recalculada|linha_nova) ' THEN
             RETURN NEXT regexp_replace(trim(l), '^->  | \(actual rows=\d+ loops=\d+\)|_\d', '', 'g');
         END IF;
     END LOOP;
