@@ -2477,7 +2477,7 @@ CREATE FUNCTION estoque_cache.linhas_pendentes()
 CREATE FUNCTION estoque_cache.por_linha() RETURNS boolean
     AS 'MODULE_PATHNAME', 'estoque_cache_por_linha' LANGUAGE C STABLE;
 
-CREATE FUNCTION estoque_cache.linha_nova(codigo text)
+CREATE FUNCTION estoque_cache.linha_nova(codigo text, linha tid)
     RETURNS SETOF estoque_cache.resumo AS 'MODULE_PATHNAME', 'estoque_cache_linha_nova'
     LANGUAGE C STABLE STRICT ROWS 1;
 
@@ -2661,7 +2661,7 @@ CREATE OR REPLACE VIEW @extschema@.estoque_cache_saldo AS
            l.qtd_pre_separacao, l.qtd_separacao, l.saldo_disponivel, l.previsao_ruptura_7d,
            l.data_ruptura, l.status_ruptura, l.atualizado_em
       FROM estoque_cache.delta d
-     CROSS JOIN LATERAL estoque_cache.linha_nova(d.codigo) l
+     CROSS JOIN LATERAL estoque_cache.linha_nova(d.codigo, d.ctid) l
      WHERE estoque_cache.por_linha();
 
 CREATE OR REPLACE FUNCTION @extschema@.estoque_cache_configurar(horizonte_dias integer DEFAULT NULL,
@@ -2727,13 +2727,13 @@ REVOKE ALL ON FUNCTION estoque_cache.chave_atual(),
     estoque_cache.linha_recalculada(estoque_cache.resumo),
     estoque_cache.linhas_pendentes(),
     estoque_cache.por_linha(),
-    estoque_cache.linha_nova(text)
+    estoque_cache.linha_nova(text, tid)
 FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION estoque_cache.intacto(text, text[]),
     estoque_cache.linha_recalculada(estoque_cache.resumo),
     estoque_cache.linhas_pendentes(),
     estoque_cache.por_linha(),
-    estoque_cache.linha_nova(text)
+    estoque_cache.linha_nova(text, tid)
 TO PUBLIC;
 
 -- link tables and catalogues lose the BEFORE trigger that serialised their

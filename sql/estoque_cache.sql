@@ -355,7 +355,7 @@ CREATE FUNCTION estoque_cache.linhas_pendentes()
 CREATE FUNCTION estoque_cache.por_linha() RETURNS boolean
     AS 'MODULE_PATHNAME', 'estoque_cache_por_linha' LANGUAGE C STABLE;
 
-CREATE FUNCTION estoque_cache.linha_nova(codigo text)
+CREATE FUNCTION estoque_cache.linha_nova(codigo text, linha tid)
     RETURNS SETOF estoque_cache.resumo AS 'MODULE_PATHNAME', 'estoque_cache_linha_nova'
     LANGUAGE C STABLE STRICT ROWS 1;
 
@@ -411,7 +411,7 @@ CREATE VIEW @extschema@.estoque_cache_saldo AS
            l.qtd_pre_separacao, l.qtd_separacao, l.saldo_disponivel, l.previsao_ruptura_7d,
            l.data_ruptura, l.status_ruptura, l.atualizado_em
       FROM estoque_cache.delta d
-     CROSS JOIN LATERAL estoque_cache.linha_nova(d.codigo) l
+     CROSS JOIN LATERAL estoque_cache.linha_nova(d.codigo, d.ctid) l
      WHERE estoque_cache.por_linha();
 COMMENT ON VIEW @extschema@.estoque_cache_saldo IS
     'one row per product group: figures, 7-day forecast and rupture status';
@@ -2644,7 +2644,7 @@ GRANT EXECUTE ON FUNCTION estoque_cache.saldo_grupos(text, date, boolean),
                           estoque_cache.linha_recalculada(estoque_cache.resumo),
                           estoque_cache.linhas_pendentes(),
                           estoque_cache.por_linha(),
-                          estoque_cache.linha_nova(text),
+                          estoque_cache.linha_nova(text, tid),
                           estoque_cache.config(),
                           estoque_cache.ordenar_codigos(text[]) TO PUBLIC;
 GRANT SELECT ON @extschema@.estoque_cache_saldo TO PUBLIC;

@@ -50,6 +50,7 @@
 #include "common/hashfn.h"
 #include "funcapi.h"
 #include "miscadmin.h"
+#include "storage/itemptr.h"
 #include "storage/proc.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
@@ -1009,16 +1010,39 @@ emitir_recalculadas(ReturnSetInfo *rsinfo, Pendencias *p, MemoryContext consulta
 }
 
 /*
- * estoque_cache.linha_nova(codigo text)
+ * Whether `linha` is the first row of estoque_cache.delta of `codigo` the
+ * snapshot sees, in the order of the delta's index.
+ */
+static bool
+primeira_delta(Pendencias *p, const char *codigo, ItemPointer linha)
+{
+	Relation    rel = table_open(p->delta, AccessShareLock);
+	ScanKeyData key;
+	SysScanDesc scan;
+	HeapTuple   tup;
+	bool        primeira;
+
+	ScanKeyEntryInitialize(&key, 0, Anum_figura_codigo, BTEqualStrategyNumber, InvalidOid,
+						   p->delta_colacao, F_TEXTEQ, CStringGetTextDatum(codigo));
+	scan = systable_beginscan(rel, p->delta_idx, true, GetActiveSnapshot(), 1, &key);
+	tup = systable_getnext(scan);
+	primeira = tup != NULL && ItemPointerEquals(&tup->t_self, linha);
+	systable_endscan(scan);
+	table_close(rel, AccessShareLock);
+	return primeira;
+}
+
+/*
+ * estoque_cache.linha_nova(codigo text, linha tid)
  *
  * The view's row of a code with pending deltas that no stored row knows (no
  * row of resumo, in no folded group), computed in the reader's snapshot; no
  * row when a pending link touches the code (linhas_pendentes() gives its
- * group) or it has nothing to show.  The view calls it once per pending
- * delta of the code: it answers the first call of each code in a query
- * (the codes it saw live in fn_extra, which each execution of the query
- * starts empty), so that the view needs no DISTINCT, whose setup every
- * lookup would pay.
+ * group) or it has nothing to show.  The view calls it for each visible row
+ * of delta of the code (`linha` is that row's ctid) and only the call for
+ * the first of them answers, so that the view needs no DISTINCT, whose setup
+ * every lookup would pay; a rescan of the view (a lateral join repeating a
+ * code) gives the row again.
  */
 Datum
 estoque_cache_linha_nova(PG_FUNCTION_ARGS)
@@ -1026,23 +1050,10 @@ estoque_cache_linha_nova(PG_FUNCTION_ARGS)
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 	Pendencias    *p = pendencias();
 	char          *codigo = text_to_cstring(PG_GETARG_TEXT_PP(0));
-	HTAB          *vistos = (HTAB *) fcinfo->flinfo->fn_extra;
-	char         **visto;
-	bool           achou;
 
 	InitMaterializedSRF(fcinfo, 0);
-	if (vistos == NULL)
-	{
-		MemoryContext antigo = MemoryContextSwitchTo(fcinfo->flinfo->fn_mcxt);
-
-		vistos = criar_hash("estoque_cache codigos novos vistos", sizeof(char *), 16);
-		fcinfo->flinfo->fn_extra = vistos;
-		MemoryContextSwitchTo(antigo);
-	}
-	visto = hash_search(vistos, &codigo, HASH_ENTER, &achou);
-	if (achou)
+	if (!primeira_delta(p, codigo, (ItemPointer) PG_GETARG_POINTER(1)))
 		return (Datum) 0;
-	*visto = MemoryContextStrdup(fcinfo->flinfo->fn_mcxt, codigo);
 	if (contem(p->vinculos, codigo) || existe_em("resumo", "resumo_pkey", codigo) ||
 		existe_em("grupo", "grupo_pkey", codigo))
 		return (Datum) 0;

@@ -115,6 +115,12 @@ INSERT INTO separacao (cod_produto, qtd_saldo, expedicao) VALUES ('9009', 1, d0(
 :checar
 SELECT cod_produto, nome_produto, saldo_atual FROM estoque_cache_saldo
  WHERE cod_produto IN ('9009', '9010') ORDER BY 1;
+-- the view read again for each row of a join (OFFSET 0 keeps the lateral
+-- subquery apart, so it is rescanned) gives such a code's row each time
+SELECT c.k, v.saldo_atual
+  FROM (VALUES (1, '9009'), (2, '9009'), (3, '9010')) AS c (n, k)
+ CROSS JOIN LATERAL (SELECT * FROM estoque_cache_saldo WHERE cod_produto = c.k OFFSET 0) AS v
+ ORDER BY c.n;
 
 -- pending link changes: one merging two stored groups and a new code, one
 -- splitting the group of three, inside a transaction and its savepoint

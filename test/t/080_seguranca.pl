@@ -276,7 +276,7 @@ is( $node->safe_psql(
 		   WHERE p.pronamespace = 'estoque_cache'::regnamespace
 		     AND has_function_privilege('public', p.oid, 'EXECUTE')}),
 	'estoque_cache.config(), estoque_cache.intacto(text,text[]), '
-	  . 'estoque_cache.linha_nova(text), estoque_cache.linha_recalculada(estoque_cache.resumo), '
+	  . 'estoque_cache.linha_nova(text,tid), estoque_cache.linha_recalculada(estoque_cache.resumo), '
 	  . 'estoque_cache.linhas_pendentes(), '
 	  . 'estoque_cache.ordenar_codigos(text[]), estoque_cache.por_linha(), '
 	  . 'estoque_cache.saldo_grupos(text,date,boolean)',
