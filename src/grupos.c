@@ -173,6 +173,13 @@ visitar_grupo(Datum *valores, bool *nulos, void *arg)
 	}
 }
 
+/* estoque_cache.grupo row, read by its code: the code's principal. */
+static void
+visitar_principal(Datum *valores, bool *nulos, void *arg)
+{
+	*(char **) arg = TextDatumGetCString(valores[Anum_grupo_principal - 1]);
+}
+
 /* estoque_cache.saldo / delta row, during a load: to the code's group. */
 static void
 visitar_figura(Datum *valores, bool *nulos, void *arg)
@@ -745,14 +752,11 @@ resolver_grupo(text *produto, Datum *principal, Datum *codigos)
 char *
 principal_dobrado(const char *codigo)
 {
-	Carga     carga;
-	ParTexto *par;
+	char *principal = NULL;
 
-	memset(&carga, 0, sizeof(carga));
-	carga.membros = criar_hash("estoque_cache membros", sizeof(ParTexto), 4);
-	varrer("grupo", "grupo_pkey", 1, CStringGetTextDatum(codigo), visitar_grupo, &carga);
-	par = hash_search(carga.membros, &codigo, HASH_FIND, NULL);
-	return par != NULL ? par->valor : pstrdup(codigo);
+	varrer("grupo", "grupo_pkey", Anum_grupo_codigo, CStringGetTextDatum(codigo), visitar_principal,
+		   &principal);
+	return principal != NULL ? principal : pstrdup(codigo);
 }
 
 /*

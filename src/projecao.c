@@ -324,13 +324,23 @@ valores_grupo(Grupo *g, Config *cfg, Datum *valores, bool *nulos)
 		nulos[Anum_saldo_atualizado_em - 1] = true;
 }
 
-/* Day d, starting from `inicial` (the previous day's final stock). */
+/*
+ * Day d, starting from `inicial` (the previous day's final stock).  A day
+ * without exits or production ends as it started: no arithmetic (adding a
+ * zero of scale 0 would give the same value and scale).
+ */
 void
 projetar_dia(Grupo *g, int d, Datum inicial, DiaProjecao *dia)
 {
+	Datum saida = g->saida ? g->saida[d] : (Datum) 0;
+	Datum producao = g->producao ? g->producao[d] : (Datum) 0;
+
 	dia->inicial = inicial;
-	dia->saida = zero_se_nulo(g->saida ? g->saida[d] : (Datum) 0);
-	dia->producao = zero_se_nulo(g->producao ? g->producao[d] : (Datum) 0);
-	dia->final = DirectFunctionCall2(
-		numeric_add, DirectFunctionCall2(numeric_sub, inicial, dia->saida), dia->producao);
+	dia->saida = zero_se_nulo(saida);
+	dia->producao = zero_se_nulo(producao);
+	dia->final = inicial;
+	if (saida != (Datum) 0)
+		dia->final = DirectFunctionCall2(numeric_sub, dia->final, saida);
+	if (producao != (Datum) 0)
+		dia->final = DirectFunctionCall2(numeric_add, dia->final, producao);
 }
