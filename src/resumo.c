@@ -126,11 +126,17 @@ typedef struct Pendencias
 	HTAB  *com_nome;  /* codes with visible rows of nome_delta (once varrido) */
 	HTAB  *afetados;  /* once varrido: folded principals of the codes above; NULL: none */
 	HTAB  *membros;   /* with afetados: estoque_cache.grupo, code -> principal */
-	void  *lote_de;   /* the query recalcular_em_lote() decided for */
-	bool   em_lote;   /* what it decided */
+	List  *escolhas;  /* EscolhaDeConsulta of each query recalcular_em_lote() decided for */
 	Oid    delta, delta_idx, delta_colacao; /* for the probes by code */
 	Oid    nome_delta, nome_delta_idx, nome_delta_colacao;
 } Pendencias;
+
+/* What recalcular_em_lote() decided for one query (by its executor memory context). */
+typedef struct EscolhaDeConsulta
+{
+	MemoryContext consulta;
+	bool          em_lote;
+} EscolhaDeConsulta;
 
 /* The stored events of one group (a copy of its row of resumo_evento). */
 typedef struct EventosDoGrupo
@@ -840,17 +846,36 @@ ler_guardada(const char *principal, Datum *r, bool *rn)
  * decided once per query (its executor memory context, which the view's
  * parts share) by whichever of the two asks first, from whether the query
  * reads a list (intacto() went over to scanning).  Either way exactly one
- * of them gives those groups, in whatever order the executor runs them.
+ * of them gives those groups, in whatever order the executor runs them.  A
+ * later query of the same snapshot whose context has the address of an
+ * earlier one finds that one's choice: both choices give every row ("at
+ * once" is only chosen after this snapshot's pending tables were scanned),
+ * so that costs at most time.
  */
 static bool
 recalcular_em_lote(Pendencias *p, MemoryContext consulta)
 {
-	if (p->lote_de != (void *) consulta)
+	ListCell          *lc;
+	EscolhaDeConsulta *e;
+	MemoryContext      antigo;
+
+	/*
+	 * Each query keeps its own choice: a query that another one runs in the
+	 * same snapshot (a function reading the view) must not change it.
+	 */
+	foreach (lc, p->escolhas)
 	{
-		p->lote_de = (void *) consulta;
-		p->em_lote = p->varrido;
+		e = (EscolhaDeConsulta *) lfirst(lc);
+		if (e->consulta == consulta)
+			return e->em_lote;
 	}
-	return p->em_lote;
+	antigo = MemoryContextSwitchTo(pendencias_mcxt);
+	e = palloc(sizeof(EscolhaDeConsulta));
+	e->consulta = consulta;
+	e->em_lote = p->varrido;
+	p->escolhas = lappend(p->escolhas, e);
+	MemoryContextSwitchTo(antigo);
+	return e->em_lote;
 }
 
 /*

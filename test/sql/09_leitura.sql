@@ -270,6 +270,13 @@ SELECT estoque_cache_fold() > 0 AS dobrado;
 INSERT INTO movimentacao_estoque (cod_produto, qtd_movimentacao)
 SELECT (20000 + i)::text, -2 * i FROM generate_series(1, 450) i;
 INSERT INTO separacao (cod_produto, qtd_saldo, expedicao) VALUES ('20007', 3, d0() + 1);
+-- A query chooses once between the list and the row-by-row parts, even when a
+-- query it runs reads the whole view in the same snapshot in between (its own
+-- choice must not become the outer query's)
+CREATE FUNCTION ler_lista() RETURNS bigint LANGUAGE sql STABLE
+    AS 'SELECT count(*) FROM public.estoque_cache_saldo';
+SELECT estoque_cache.por_linha() AS antes, ler_lista() > 0 AS lista_lida,
+       estoque_cache.por_linha() AS depois;
 BEGIN;
 INSERT INTO unificacao_codigos (codigo_origem, codigo_destino) VALUES (20001, 20002), (20002, 20420);
 INSERT INTO cadastro VALUES ('20003', 'Bucha');
