@@ -498,23 +498,36 @@ nomear(Grupo *g, HTAB *nomes)
 /*
  * Whether the active snapshot sees a row of table `relid` whose code, column
  * `coluna` and the first of index `indice` (of collation `colacao`), is
- * `codigo`: one probe of the index.
+ * `codigo` (any row when `codigo` is NULL): one probe of the index.  With
+ * `primeira`, also the TID of the first such row in the index's order.
  */
 bool
-existe_codigo(Oid relid, Oid indice, AttrNumber coluna, Oid colacao, const char *codigo)
+primeira_linha(Oid relid, Oid indice, AttrNumber coluna, Oid colacao, const char *codigo,
+			   ItemPointer primeira)
 {
 	Relation    rel = table_open(relid, AccessShareLock);
 	ScanKeyData key;
 	SysScanDesc scan;
-	bool        achou;
+	HeapTuple   tup;
 
-	ScanKeyEntryInitialize(&key, 0, coluna, BTEqualStrategyNumber, InvalidOid, colacao, F_TEXTEQ,
-						   CStringGetTextDatum(codigo));
-	scan = systable_beginscan(rel, indice, true, GetActiveSnapshot(), 1, &key);
-	achou = systable_getnext(scan) != NULL;
+	if (codigo != NULL)
+		ScanKeyEntryInitialize(&key, 0, coluna, BTEqualStrategyNumber, InvalidOid, colacao,
+							   F_TEXTEQ, CStringGetTextDatum(codigo));
+	scan = systable_beginscan(rel, indice, true, GetActiveSnapshot(), codigo != NULL ? 1 : 0,
+							  codigo != NULL ? &key : NULL);
+	tup = systable_getnext(scan);
+	if (tup != NULL && primeira != NULL)
+		*primeira = tup->t_self;
 	systable_endscan(scan);
 	table_close(rel, AccessShareLock);
-	return achou;
+	return tup != NULL;
+}
+
+/* The same, without the TID. */
+bool
+existe_codigo(Oid relid, Oid indice, AttrNumber coluna, Oid colacao, const char *codigo)
+{
+	return primeira_linha(relid, indice, coluna, colacao, codigo, NULL);
 }
 
 /*

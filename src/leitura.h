@@ -15,6 +15,7 @@
 #include "postgres.h"
 
 #include "fmgr.h"
+#include "storage/itemptr.h"
 #include "utils/date.h"
 #include "utils/hsearch.h"
 #include "utils/timestamp.h"
@@ -155,6 +156,8 @@ extern Oid    colacao_do_indice(Oid indice);
 extern char  *texto_em(Datum valor, char *buf, Size tamanho);
 extern void   varrer(const char *tabela, const char *indice, AttrNumber coluna, Datum chave,
 					 VisitaTupla visita, void *arg);
+extern bool   primeira_linha(Oid relid, Oid indice, AttrNumber coluna, Oid colacao,
+							 const char *codigo, ItemPointer primeira);
 extern bool   existe_codigo(Oid relid, Oid indice, AttrNumber coluna, Oid colacao,
 							const char *codigo);
 extern void   carregar_grupos(Carga *carga, const char *produto, int dias, Config *cfg,

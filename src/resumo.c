@@ -312,22 +312,6 @@ guardadas_para(const char *chave)
 	return em_dia;
 }
 
-/*
- * Whether the snapshot sees any row of an internal table, through `indice`
- * (no look at the table's size, which costs a system call).
- */
-static bool
-alguma_linha(Oid relid, Oid indice)
-{
-	Relation    rel = table_open(relid, AccessShareLock);
-	SysScanDesc scan = systable_beginscan(rel, indice, true, GetActiveSnapshot(), 0, NULL);
-	bool        alguma = systable_getnext(scan) != NULL;
-
-	systable_endscan(scan);
-	table_close(rel, AccessShareLock);
-	return alguma;
-}
-
 /* Add both codes of every visible link change to `codigos`, in one pass. */
 static void
 coletar_vinculos(HTAB **codigos)
@@ -409,8 +393,9 @@ pendencias(void)
 	p->nome_delta_idx = ec_relid("nome_delta_codigo_idx");
 	p->nome_delta_colacao = colacao_do_indice(p->nome_delta_idx);
 	/* when nothing is pending every stored row is its group's: no probe per code */
-	p->ocioso = p->em_dia && p->vinculos == NULL && !alguma_linha(p->delta, p->delta_idx) &&
-				!alguma_linha(p->nome_delta, p->nome_delta_idx);
+	p->ocioso = p->em_dia && p->vinculos == NULL &&
+				!primeira_linha(p->delta, p->delta_idx, 0, InvalidOid, NULL, NULL) &&
+				!primeira_linha(p->nome_delta, p->nome_delta_idx, 0, InvalidOid, NULL, NULL);
 	pendencias_foto = *foto;
 	pendencias_foto.xip = palloc(sizeof(TransactionId) * Max(foto->xcnt, 1));
 	memcpy(pendencias_foto.xip, foto->xip, sizeof(TransactionId) * foto->xcnt);
@@ -1035,29 +1020,6 @@ emitir_recalculadas(ReturnSetInfo *rsinfo, Pendencias *p, MemoryContext consulta
 }
 
 /*
- * Whether `linha` is the first row of estoque_cache.delta of `codigo` the
- * snapshot sees, in the order of the delta's index.
- */
-static bool
-primeira_delta(Pendencias *p, const char *codigo, ItemPointer linha)
-{
-	Relation    rel = table_open(p->delta, AccessShareLock);
-	ScanKeyData key;
-	SysScanDesc scan;
-	HeapTuple   tup;
-	bool        primeira;
-
-	ScanKeyEntryInitialize(&key, 0, Anum_figura_codigo, BTEqualStrategyNumber, InvalidOid,
-						   p->delta_colacao, F_TEXTEQ, CStringGetTextDatum(codigo));
-	scan = systable_beginscan(rel, p->delta_idx, true, GetActiveSnapshot(), 1, &key);
-	tup = systable_getnext(scan);
-	primeira = tup != NULL && ItemPointerEquals(&tup->t_self, linha);
-	systable_endscan(scan);
-	table_close(rel, AccessShareLock);
-	return primeira;
-}
-
-/*
  * estoque_cache.linha_nova(codigo text, linha tid)
  *
  * The view's row of a code with pending deltas that no stored row knows (no
@@ -1072,12 +1034,16 @@ primeira_delta(Pendencias *p, const char *codigo, ItemPointer linha)
 Datum
 estoque_cache_linha_nova(PG_FUNCTION_ARGS)
 {
-	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
-	Pendencias    *p = pendencias();
-	char          *codigo = text_to_cstring(PG_GETARG_TEXT_PP(0));
+	ReturnSetInfo  *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	Pendencias     *p = pendencias();
+	char           *codigo = text_to_cstring(PG_GETARG_TEXT_PP(0));
+	ItemPointerData primeira;
 
 	InitMaterializedSRF(fcinfo, 0);
-	if (!primeira_delta(p, codigo, (ItemPointer) PG_GETARG_POINTER(1)))
+	/* only the code's first visible delta, in the index's order, answers */
+	if (!primeira_linha(p->delta, p->delta_idx, Anum_figura_codigo, p->delta_colacao, codigo,
+						&primeira) ||
+		!ItemPointerEquals(&primeira, (ItemPointer) PG_GETARG_POINTER(1)))
 		return (Datum) 0;
 	if (contem(p->vinculos, codigo) || existe_em("resumo", "resumo_pkey", codigo) ||
 		existe_em("grupo", "grupo_pkey", codigo))
