@@ -2227,16 +2227,20 @@ BEGIN
             SELECT coalesce(x.cod_produto, g.cod_produto), 'linha guardada', g.linha, x.linha
               FROM (SELECT d.cod_produto, d::text AS linha
                       FROM estoque_cache.linhas_dobradas(NULL) d) x
-              FULL JOIN (SELECT coalesce(r.cod_produto, v.cod_produto) AS cod_produto,
+              FULL JOIN (SELECT coalesce(r.cod_produto, v.cod_produto, w.cod_produto)
+                                    AS cod_produto,
                                 row(r.cod_produto, r.nome_produto, r.codigos, r.saldo_atual,
                                     r.qtd_carteira, r.qtd_pre_separacao, r.qtd_separacao,
                                     r.saldo_disponivel, r.previsao_ruptura_7d, r.data_ruptura,
                                     r.status_ruptura, r.atualizado_em, r.visivel,
-                                    v.eventos_data, v.eventos_saida, v.eventos_producao)::text
+                                    v.eventos_data, v.eventos_saida, v.eventos_producao,
+                                    w.detalhe)::text
                                 AS linha, r.cod_produto IS NOT NULL AS tem_linha
                            FROM estoque_cache.resumo r
                            FULL JOIN estoque_cache.resumo_evento v
-                             ON v.cod_produto = r.cod_produto) g
+                             ON v.cod_produto = r.cod_produto
+                           FULL JOIN estoque_cache.resumo_detalhe w
+                             ON w.cod_produto = coalesce(r.cod_produto, v.cod_produto)) g
                 ON g.cod_produto = x.cod_produto
              WHERE g.cod_produto IS NULL OR x.cod_produto IS NULL OR NOT g.tem_linha
                 OR ((SELECT c.chave FROM estoque_cache.resumo_chave c)
@@ -2443,16 +2447,37 @@ CREATE TABLE estoque_cache.resumo_evento (
 );
 
 /*
+ * The document estoque_cache_produto() returns for each stored group (its
+ * view's columns and the projection over the horizon), computed with the
+ * row: a lookup when nothing pending touches the group reads it as it
+ * would read a plain table's column.  Apart from resumo, whose rows a list
+ * reads whole, and written with it.
+ */
+CREATE TABLE estoque_cache.resumo_detalhe (
+    cod_produto text PRIMARY KEY,  -- a principal of resumo
+    detalhe     jsonb NOT NULL
+);
+-- compressed with lz4 where the server has it: a fold writes many of them
+DO $do$
+BEGIN
+    IF 'lz4' = ANY ((SELECT s.enumvals FROM pg_catalog.pg_settings s
+                      WHERE s.name = 'default_toast_compression')::text[]) THEN
+        ALTER TABLE estoque_cache.resumo_detalhe ALTER COLUMN detalhe SET COMPRESSION lz4;
+    END IF;
+END;
+$do$;
+
+/*
  * The chave (estoque_cache.chave_atual(): D0 and the settings) every row of
- * resumo and resumo_evento was computed for.
+ * resumo, resumo_evento and resumo_detalhe was computed for.
  */
 CREATE TABLE estoque_cache.resumo_chave (
     id    boolean PRIMARY KEY DEFAULT true CHECK (id),
     chave text NOT NULL
 );
 
-REVOKE ALL ON estoque_cache.resumo, estoque_cache.resumo_evento, estoque_cache.resumo_chave
-    FROM PUBLIC;
+REVOKE ALL ON estoque_cache.resumo, estoque_cache.resumo_evento, estoque_cache.resumo_detalhe,
+    estoque_cache.resumo_chave FROM PUBLIC;
 
 /* The read path of the view (src/resumo.c). */
 CREATE FUNCTION estoque_cache.chave_atual() RETURNS text
@@ -2484,7 +2509,7 @@ CREATE FUNCTION estoque_cache.linha_nova(codigo text, linha tid)
 /*
  * Rows of estoque_cache.resumo from the folded state, for some groups or all,
  * each with its dated events (NULL when none), as estoque_cache.resumo_evento
- * keeps them.
+ * keeps them, and its document, as estoque_cache.resumo_detalhe keeps it.
  */
 CREATE FUNCTION estoque_cache.linhas_dobradas(principais text[],
     OUT cod_produto text, OUT nome_produto text, OUT codigos text[],
@@ -2493,7 +2518,8 @@ CREATE FUNCTION estoque_cache.linhas_dobradas(principais text[],
     OUT saldo_disponivel numeric, OUT previsao_ruptura_7d numeric,
     OUT data_ruptura date, OUT status_ruptura text,
     OUT atualizado_em timestamptz, OUT visivel boolean,
-    OUT eventos_data date[], OUT eventos_saida numeric[], OUT eventos_producao numeric[])
+    OUT eventos_data date[], OUT eventos_saida numeric[], OUT eventos_producao numeric[],
+    OUT detalhe jsonb)
     RETURNS SETOF record
     AS 'MODULE_PATHNAME', 'estoque_cache_linhas_dobradas' LANGUAGE C STABLE CALLED ON NULL INPUT;
 
@@ -2618,6 +2644,25 @@ BEGIN
          WHERE n.eventos_data IS NOT NULL
            AND NOT EXISTS (SELECT FROM estoque_cache.resumo_evento v
                             WHERE v.cod_produto = n.cod_produto)
+    ), detalhes_mudados AS (
+        -- compared by their bytes (*=, a numeric's scale is in them; as text
+        -- the comparison would cost about what writing one does)
+        UPDATE estoque_cache.resumo_detalhe AS w
+           SET detalhe = n.detalhe
+          FROM novas AS n
+         WHERE w.cod_produto = n.cod_produto
+           AND NOT w *= row(n.cod_produto, n.detalhe)::estoque_cache.resumo_detalhe
+    ), detalhes_apagados AS (
+        DELETE FROM estoque_cache.resumo_detalhe AS w
+         USING escopo e
+         WHERE w.cod_produto = e.cod_produto
+           AND NOT EXISTS (SELECT FROM novas n WHERE n.cod_produto = w.cod_produto)
+    ), detalhes_inseridos AS (
+        INSERT INTO estoque_cache.resumo_detalhe
+        SELECT n.cod_produto, n.detalhe
+          FROM novas n
+         WHERE NOT EXISTS (SELECT FROM estoque_cache.resumo_detalhe w
+                            WHERE w.cod_produto = n.cod_produto)
     )
     SELECT count(*) INTO linhas FROM novas;
     IF pedidos IS NULL THEN

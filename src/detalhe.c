@@ -112,12 +112,13 @@ json_par(JsonbParseState **estado, const char *chave, Datum valor, bool nulo, Oi
 }
 
 /*
- * The jsonb of estoque_cache_produto() for a group: the view's columns plus
- * projecao_29_dias, the projection over the configured horizon (dates as
- * 'YYYY-MM-DD').  The shape an HTTP layer returns as-is.
+ * The jsonb of estoque_cache_produto() for a group: the view's columns
+ * (`valores`, `nulos`, as valores_grupo() gives them) plus projecao_29_dias,
+ * the projection over the configured horizon (dates as 'YYYY-MM-DD').  The
+ * shape an HTTP layer returns as-is.
  */
 Datum
-produto_jsonb(Grupo *g, Config *cfg)
+produto_jsonb(Grupo *g, Config *cfg, const Datum *valores, const bool *nulos)
 {
 	/*
 	 * Keys in the order jsonb keeps them (shorter first, then bytewise), so
@@ -144,12 +145,9 @@ produto_jsonb(Grupo *g, Config *cfg)
 		{"qtd_pre_separacao", Anum_saldo_saldo_atual + 2, NUMERICOID},
 		{"previsao_ruptura_7d", Anum_saldo_previsao, NUMERICOID},
 	};
-	Datum            valores[NUM_COLUNAS];
-	bool             nulos[NUM_COLUNAS];
 	JsonbParseState *estado = NULL;
 	JsonbValue      *doc;
 
-	valores_grupo(g, cfg, valores, nulos);
 	/* built as a jsonb value tree: no JSON text to parse again */
 	pushJsonbValue(&estado, WJB_BEGIN_OBJECT, NULL);
 	for (int i = 0; i < lengthof(campos); i++)
@@ -196,8 +194,13 @@ produto_calculado(const char *produto)
 {
 	Config cfg;
 	Grupo *g;
+	Datum  valores[NUM_COLUNAS];
+	bool   nulos[NUM_COLUNAS];
 
 	carregar_config(&cfg);
 	g = carregar_um_grupo(produto, cfg.horizonte, &cfg);
-	return g == NULL ? (Datum) 0 : produto_jsonb(g, &cfg);
+	if (g == NULL)
+		return (Datum) 0;
+	valores_grupo(g, &cfg, valores, nulos);
+	return produto_jsonb(g, &cfg, valores, nulos);
 }

@@ -173,7 +173,7 @@ extern void emitir_um_grupo(FunctionCallInfo fcinfo, char *produto, bool tem_dat
 							DateADT data_base, bool incluir_vazios);
 
 /* detalhe.c */
-extern Datum produto_jsonb(Grupo *g, Config *cfg);
+extern Datum produto_jsonb(Grupo *g, Config *cfg, const Datum *valores, const bool *nulos);
 extern Datum produto_calculado(const char *produto);
 
 #endif /* ESTOQUE_CACHE_LEITURA_H */

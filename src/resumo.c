@@ -84,12 +84,18 @@ PG_FUNCTION_INFO_V1(estoque_cache_produto);
 
 /*
  * Columns of estoque_cache.linhas_dobradas(): resumo's, then the folded exits
- * and production by date (arrays of the same length; NULL for none).
+ * and production by date (arrays of the same length; NULL for none), then
+ * the document of estoque_cache_produto().
  */
 #define Anum_dobrada_eventos_data     (NUM_COLUNAS_RESUMO + 1)
 #define Anum_dobrada_eventos_saida    (NUM_COLUNAS_RESUMO + 2)
 #define Anum_dobrada_eventos_producao (NUM_COLUNAS_RESUMO + 3)
-#define NUM_COLUNAS_DOBRADA           (NUM_COLUNAS_RESUMO + 3)
+#define Anum_dobrada_detalhe          (NUM_COLUNAS_RESUMO + 4)
+#define NUM_COLUNAS_DOBRADA           (NUM_COLUNAS_RESUMO + 4)
+
+/* Columns of estoque_cache.resumo_detalhe. */
+#define Anum_resumo_detalhe_detalhe 2
+#define NUM_COLUNAS_RESUMO_DETALHE  2
 
 /* Columns of estoque_cache.resumo_evento. */
 #define Anum_resumo_evento_cod_produto 1
@@ -792,15 +798,17 @@ estoque_cache_linha_recalculada(PG_FUNCTION_ARGS)
 }
 
 /*
- * The stored row of `principal` (every column of estoque_cache.resumo,
- * copied), read by its primary key; false when there is none.
+ * The row of `principal` in `tabela` (resumo or resumo_detalhe, each of
+ * `colunas` columns), every column copied and detoasted, read by the
+ * primary key; false when there is none.
  */
 static bool
-ler_guardada(const char *principal, Datum *r, bool *rn)
+ler_por_principal(const char *tabela, const char *indice_nome, int colunas, const char *principal,
+				  Datum *r, bool *rn)
 {
-	Relation    rel = table_open(ec_relid("resumo"), AccessShareLock);
+	Relation    rel = table_open(ec_relid(tabela), AccessShareLock);
 	TupleDesc   desc = RelationGetDescr(rel);
-	Oid         indice = ec_relid("resumo_pkey");
+	Oid         indice = ec_relid(indice_nome);
 	ScanKeyData key;
 	SysScanDesc scan;
 	HeapTuple   tup;
@@ -811,18 +819,46 @@ ler_guardada(const char *principal, Datum *r, bool *rn)
 	scan = systable_beginscan(rel, indice, true, GetActiveSnapshot(), 1, &key);
 	if ((tup = systable_getnext(scan)) != NULL)
 	{
-		exigir_colunas(desc, NUM_COLUNAS_RESUMO, "resumo");
+		exigir_colunas(desc, colunas, tabela);
 		heap_deform_tuple(tup, desc, r, rn);
 		/* copied: the tuple goes with the scan */
-		for (int i = 0; i < NUM_COLUNAS_RESUMO; i++)
-			if (!rn[i])
-				r[i] = datumCopy(r[i], TupleDescAttr(desc, i)->attbyval,
-								 TupleDescAttr(desc, i)->attlen);
+		for (int i = 0; i < colunas; i++)
+		{
+			Form_pg_attribute att = TupleDescAttr(desc, i);
+
+			if (rn[i])
+				continue;
+			if (att->attlen == -1)
+				r[i] = PointerGetDatum(PG_DETOAST_DATUM_COPY(r[i]));
+			else
+				r[i] = datumCopy(r[i], att->attbyval, att->attlen);
+		}
 		achou = true;
 	}
 	systable_endscan(scan);
 	table_close(rel, AccessShareLock);
 	return achou;
+}
+
+/* The stored row of `principal` (every column of estoque_cache.resumo). */
+static bool
+ler_guardada(const char *principal, Datum *r, bool *rn)
+{
+	return ler_por_principal("resumo", "resumo_pkey", NUM_COLUNAS_RESUMO, principal, r, rn);
+}
+
+/* The stored document of `principal` (estoque_cache.resumo_detalhe.detalhe). */
+static bool
+ler_detalhe(const char *principal, Datum *doc)
+{
+	Datum w[NUM_COLUNAS_RESUMO_DETALHE];
+	bool  wn[NUM_COLUNAS_RESUMO_DETALHE];
+
+	if (!ler_por_principal("resumo_detalhe", "resumo_detalhe_pkey", NUM_COLUNAS_RESUMO_DETALHE,
+						   principal, w, wn))
+		return false;
+	*doc = w[Anum_resumo_detalhe_detalhe - 1];
+	return true;
 }
 
 /*
@@ -1122,6 +1158,8 @@ completar(Grupo *g, Config *cfg, Datum *valores, bool *nulos)
 	valores_grupo(g, cfg, valores, nulos);
 	valores[Anum_resumo_visivel - 1] = BoolGetDatum(tem_algo(g, cfg->horizonte));
 	nulos[Anum_resumo_visivel - 1] = false;
+	valores[Anum_dobrada_detalhe - 1] = produto_jsonb(g, cfg, valores, nulos);
+	nulos[Anum_dobrada_detalhe - 1] = false;
 	/* the dated events, by date, with no total of zero */
 	if (g->n_eventos > 0)
 	{
@@ -1159,12 +1197,12 @@ completar(Grupo *g, Config *cfg, Datum *valores, bool *nulos)
 				construct_md_array(saidas, ns, 1, dims, lbs, NUMERICOID, -1, false, TYPALIGN_INT));
 			valores[Anum_dobrada_eventos_producao - 1] = PointerGetDatum(construct_md_array(
 				producoes, np, 1, dims, lbs, NUMERICOID, -1, false, TYPALIGN_INT));
-			for (int i = Anum_dobrada_eventos_data; i <= NUM_COLUNAS_DOBRADA; i++)
+			for (int i = Anum_dobrada_eventos_data; i <= Anum_dobrada_eventos_producao; i++)
 				nulos[i - 1] = false;
 			return;
 		}
 	}
-	for (int i = Anum_dobrada_eventos_data; i <= NUM_COLUNAS_DOBRADA; i++)
+	for (int i = Anum_dobrada_eventos_data; i <= Anum_dobrada_eventos_producao; i++)
 		nulos[i - 1] = true;
 }
 
@@ -1315,9 +1353,9 @@ estoque_cache_saldo_produto(PG_FUNCTION_ARGS)
  *
  * The group of `produto` (any member): the view's columns plus
  * projecao_29_dias (see produto_jsonb); NULL for a code the cache does not
- * know.  From the stored row, its dated events and the pending deltas when
- * no pending link or name change touches the group; else from the cache
- * tables.
+ * know.  The stored document when nothing pending touches the group; from
+ * the stored row, its dated events and the pending deltas when no pending
+ * link or name change touches it; else from the cache tables.
  */
 Datum
 estoque_cache_produto(PG_FUNCTION_ARGS)
@@ -1328,15 +1366,26 @@ estoque_cache_produto(PG_FUNCTION_ARGS)
 
 	if (p != NULL && !contem(p->vinculos, codigo))
 	{
+		char *principal = principal_dobrado(codigo);
 		Datum r[NUM_COLUNAS_RESUMO];
 		bool  rn[NUM_COLUNAS_RESUMO];
 
-		if (ler_guardada(principal_dobrado(codigo), r, rn) && !toca_vinculos_ou_nomes(p, r))
+		/* nothing pending at all: no need of the row to know the document is right */
+		if (p->ocioso && ler_detalhe(principal, &doc))
+			PG_RETURN_DATUM(doc);
+		if (ler_guardada(principal, r, rn) && !toca_vinculos_ou_nomes(p, r))
 		{
 			Grupo g;
+			Datum valores[NUM_COLUNAS];
+			bool  nulos[NUM_COLUNAS];
 
+			if (grupo_intacto(p, DatumGetTextPP(r[Anum_saldo_cod_produto - 1]),
+							  r[Anum_resumo_codigos - 1]) &&
+				ler_detalhe(principal, &doc))
+				PG_RETURN_DATUM(doc);
 			grupo_de_guardada(p, r, rn, &g, NULL);
-			PG_RETURN_DATUM(produto_jsonb(&g, &p->cfg));
+			valores_grupo(&g, &p->cfg, valores, nulos);
+			PG_RETURN_DATUM(produto_jsonb(&g, &p->cfg, valores, nulos));
 		}
 	}
 	doc = produto_calculado(codigo);

@@ -5,8 +5,11 @@
 -- step compares the view, row for row both ways, with the list computed from
 -- the cache tables by another path (estoque_cache.saldo_grupos(NULL, NULL)),
 -- with the view filtered on each principal, and with
--- estoque_cache_saldo_produto() of every code: :checar prints the
--- differences (must be none).  Lookups must reach indexes, not the list.
+-- estoque_cache_saldo_produto() of every code, and with the document of
+-- estoque_cache_produto() of every code (its columns against the view's row,
+-- its projection against estoque_cache_projecao(), which computes from the
+-- cache tables): :checar prints the differences (must be none).  Lookups
+-- must reach indexes, not the list.
 --
 \set SHOW_CONTEXT never
 \pset null '<null>'
@@ -80,6 +83,17 @@ LANGUAGE sql AS $$
      WHERE p IS DISTINCT FROM
            (SELECT v FROM public.estoque_cache_saldo v
              WHERE v.cod_produto = public.estoque_cache_principal(u.c))
+    UNION ALL
+    -- and its document through estoque_cache_produto, compared as text (a
+    -- numeric's scale counts)
+    SELECT 'detalhe por codigo', u.c, d::text
+      FROM t09.codigos_usados u
+     CROSS JOIN LATERAL public.estoque_cache_produto(u.c) d
+      JOIN public.estoque_cache_saldo v ON v.cod_produto = public.estoque_cache_principal(u.c)
+     WHERE (d - 'projecao_29_dias')::text IS DISTINCT FROM to_jsonb(v)::text
+        OR (d -> 'projecao_29_dias')::text IS DISTINCT FROM
+           (SELECT jsonb_agg(to_jsonb(x) ORDER BY x.dia)
+              FROM public.estoque_cache_projecao(u.c) x)::text
     ORDER BY 1, 2, 3
 $$;
 \set checar 'SELECT count(*) AS linhas_na_view FROM public.estoque_cache_saldo; SELECT * FROM t09.diferencas();'
@@ -156,14 +170,42 @@ SELECT estoque_cache_fold() > 0 AS dobrado;
 :checar
 SELECT count(*) AS linhas_9008 FROM estoque_cache_saldo WHERE cod_produto = '9008';
 
+-- With nothing pending, estoque_cache_produto() returns the document stored
+-- with the group's row (marked here, by any member code); a pending delta
+-- of the reader's own, another day or a pending name makes it compute the
+-- group's document again.
+BEGIN;
+UPDATE estoque_cache.resumo_detalhe SET detalhe = detalhe || '{"marca": 1}'
+ WHERE cod_produto = estoque_cache_principal('9005');
+SELECT estoque_cache_produto('9005') ? 'marca' AS guardado_lido,
+       estoque_cache_produto('9005') ->> 'saldo_atual' AS saldo;
+SAVEPOINT s;
+INSERT INTO movimentacao_estoque (cod_produto, qtd_movimentacao) VALUES ('9006', 5);
+SELECT estoque_cache_produto('9005') ? 'marca' AS guardado_lido,
+       estoque_cache_produto('9005') ->> 'saldo_atual' AS saldo;
+ROLLBACK TO SAVEPOINT s;
+UPDATE estoque_cache.resumo_chave SET chave = 'ontem';
+SELECT estoque_cache_produto('9005') ? 'marca' AS guardado_lido;
+ROLLBACK TO SAVEPOINT s;
+UPDATE cadastro SET nome_produto = 'Parafuso longo' WHERE cod_produto = '9001';
+SELECT estoque_cache_produto('9005') ? 'marca' AS guardado_lido,
+       estoque_cache_produto('9005') ->> 'nome_produto' AS nome;
+ROLLBACK TO SAVEPOINT s;
+-- a delta of another group leaves this one's document as stored
+INSERT INTO movimentacao_estoque (cod_produto, qtd_movimentacao) VALUES ('9002', 5);
+SELECT estoque_cache_produto('9005') ? 'marca' AS guardado_lido;
+ROLLBACK;
+
 -- rows stored for another day or other settings are computed again when
 -- read, and stored again by the next fold (and at once by configurar)
 UPDATE estoque_cache.resumo SET status_ruptura = 'OBSOLETO';
+UPDATE estoque_cache.resumo_detalhe SET detalhe = detalhe || '{"obsoleto": true}';
 UPDATE estoque_cache.resumo_chave SET chave = 'ontem';
 :checar
 SELECT count(*) AS obsoletas_lidas FROM estoque_cache_saldo WHERE status_ruptura = 'OBSOLETO';
 SELECT estoque_cache_fold() >= 0 AS dobrado;
 SELECT count(*) AS obsoletas_guardadas FROM estoque_cache.resumo WHERE status_ruptura = 'OBSOLETO';
+SELECT count(*) AS obsoletos_guardados FROM estoque_cache.resumo_detalhe WHERE detalhe ? 'obsoleto';
 SELECT chave = estoque_cache.chave_atual() AS chave_de_hoje FROM estoque_cache.resumo_chave;
 SELECT estoque_cache_configurar(estoque_minimo => 1000) IS NOT NULL AS configurado;
 :checar
@@ -176,8 +218,12 @@ SELECT estoque_cache_detach('cadastro') IS NOT NULL AS desanexado;
 :checar
 -- (verify reports a damaged stored row; refresh stores it again)
 UPDATE estoque_cache.resumo SET saldo_atual = saldo_atual + 1 WHERE cod_produto = '9002';
+UPDATE estoque_cache.resumo_detalhe SET detalhe = jsonb_set(detalhe, '{saldo_atual}', '0')
+ WHERE cod_produto = '9003';
 SELECT cod_produto, campo FROM estoque_cache_verify();
 SELECT estoque_cache_refresh('9002') >= 0 AS corrigido;
+SELECT estoque_cache_refresh('9003') >= 0 AS corrigido;
+SELECT count(*) AS divergencias FROM estoque_cache_verify();
 :checar
 SELECT count(*) AS diferencas FROM estoque_cache_verify();
 
@@ -302,15 +348,26 @@ SELECT estoque_cache_fold() > 0 AS dobrado;
 -- resumir with nothing changed leaves every row where it was (no new
 -- versions, so the table does not grow by a copy at every fold); a fold that
 -- changes one group rewrites that group's row alone.
+-- The same for the documents.
 CREATE TABLE lugares AS SELECT cod_produto, ctid::text AS lugar FROM estoque_cache.resumo;
+CREATE TABLE lugares_detalhe AS
+    SELECT cod_produto, ctid::text AS lugar FROM estoque_cache.resumo_detalhe;
 SELECT estoque_cache.resumir(NULL) = (SELECT count(*) FROM lugares) AS todas_as_linhas;
 SELECT count(*) AS reescritas
   FROM estoque_cache.resumo r JOIN lugares l USING (cod_produto) WHERE r.ctid::text <> l.lugar;
+SELECT count(*) AS reescritos
+  FROM estoque_cache.resumo_detalhe r JOIN lugares_detalhe l USING (cod_produto)
+ WHERE r.ctid::text <> l.lugar;
 INSERT INTO movimentacao_estoque (cod_produto, qtd_movimentacao) VALUES ('100007', 1);
 SELECT estoque_cache_fold() AS dobradas;
 SELECT r.cod_produto AS reescrita
   FROM estoque_cache.resumo r JOIN lugares l USING (cod_produto) WHERE r.ctid::text <> l.lugar;
+SELECT r.cod_produto AS reescrito
+  FROM estoque_cache.resumo_detalhe r JOIN lugares_detalhe l USING (cod_produto)
+ WHERE r.ctid::text <> l.lugar;
 SELECT count(*) = (SELECT count(*) FROM lugares) AS mesmas_linhas FROM estoque_cache.resumo;
+SELECT count(*) = (SELECT count(*) FROM lugares) AS mesmos_detalhes
+  FROM estoque_cache.resumo_detalhe;
 SELECT count(*) AS divergencias FROM estoque_cache_verify();
 
 -- estoque_cache.keep_list, of 1.0, is still accepted (with no effect)
@@ -322,4 +379,5 @@ SELECT estoque_cache_detach('movimentacao_estoque') IS NOT NULL AS desanexado;
 SELECT estoque_cache_detach('separacao') IS NOT NULL AS desanexado;
 SELECT estoque_cache_detach('unificacao_codigos') IS NOT NULL AS desanexado;
 SELECT count(*) AS resumo_vazio FROM estoque_cache.resumo;
+SELECT count(*) AS detalhes_vazios FROM estoque_cache.resumo_detalhe;
 DROP SCHEMA t09 CASCADE;
