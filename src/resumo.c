@@ -298,8 +298,7 @@ mesma_foto(Snapshot a, Snapshot b)
 	 */
 	if (a->snapXactCompletionCount != 0 && a->snapXactCompletionCount == b->snapXactCompletionCount)
 		return true;
-	return a->xmin == b->xmin && a->xmax == b->xmax && a->curcid == b->curcid &&
-		   a->xcnt == b->xcnt && a->subxcnt == b->subxcnt && a->suboverflowed == b->suboverflowed &&
+	return a->xcnt == b->xcnt && a->subxcnt == b->subxcnt && a->suboverflowed == b->suboverflowed &&
 		   memcmp(a->xip, b->xip, sizeof(TransactionId) * a->xcnt) == 0 &&
 		   memcmp(a->subxip, b->subxip, sizeof(TransactionId) * a->subxcnt) == 0;
 }
