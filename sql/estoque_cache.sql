@@ -1966,31 +1966,55 @@ BEGIN
              WHERE coalesce(g.principal, g.codigo, k.codigo)
                    IS DISTINCT FROM coalesce(k.principal, k.codigo, g.codigo)
             UNION ALL
-            -- the view's stored rows and their events against the folded
-            -- tables they come from (rows stored for another day are
-            -- recomputed when read: then only which rows exist is compared)
-            SELECT coalesce(x.cod_produto, g.cod_produto), 'linha guardada', g.linha, x.linha
-              FROM (SELECT d.cod_produto, d::text AS linha
-                      FROM estoque_cache.linhas_dobradas(NULL) d) x
-              FULL JOIN (SELECT coalesce(r.cod_produto, v.cod_produto, w.cod_produto)
-                                    AS cod_produto,
-                                row(r.cod_produto, r.nome_produto, r.codigos, r.saldo_atual,
-                                    r.qtd_carteira, r.qtd_pre_separacao, r.qtd_separacao,
-                                    r.saldo_disponivel, r.previsao_ruptura_7d, r.data_ruptura,
-                                    r.status_ruptura, r.atualizado_em, r.visivel,
-                                    v.eventos_data, v.eventos_saida, v.eventos_producao,
-                                    w.detalhe)::text
-                                AS linha, r.cod_produto IS NOT NULL AS tem_linha
-                           FROM estoque_cache.resumo r
-                           FULL JOIN estoque_cache.resumo_evento v
-                             ON v.cod_produto = r.cod_produto
-                           FULL JOIN estoque_cache.resumo_detalhe w
-                             ON w.cod_produto = coalesce(r.cod_produto, v.cod_produto)) g
-                ON g.cod_produto = x.cod_produto
-             WHERE g.cod_produto IS NULL OR x.cod_produto IS NULL OR NOT g.tem_linha
-                OR ((SELECT c.chave FROM estoque_cache.resumo_chave c)
-                        IS NOT DISTINCT FROM estoque_cache.chave_atual()
-                    AND g.linha IS DISTINCT FROM x.linha)
+            -- the view's stored rows and their events, then their documents,
+            -- against the folded tables they come from (rows stored for
+            -- another day are recomputed when read: then only which rows
+            -- exist is compared); documents by their bytes (*=), printed only
+            -- when they differ
+            SELECT k.cod_produto, k.campo,
+                   CASE k.campo WHEN 'linha guardada' THEN k.linha_guardada
+                                ELSE k.detalhe_guardado::text END,
+                   CASE k.campo WHEN 'linha guardada' THEN k.linha_dobrada
+                                ELSE k.detalhe_dobrado::text END
+              FROM (SELECT coalesce(x.cod_produto, g.cod_produto) AS cod_produto,
+                           g.linha AS linha_guardada, x.linha AS linha_dobrada,
+                           g.detalhe AS detalhe_guardado, x.detalhe AS detalhe_dobrado,
+                           CASE WHEN g.cod_produto IS NULL OR x.cod_produto IS NULL
+                                     OR NOT g.tem_linha
+                                     OR (h.hoje AND g.linha IS DISTINCT FROM x.linha)
+                                THEN 'linha guardada'
+                                WHEN h.hoje
+                                     AND NOT row(g.cod_produto, g.detalhe)::estoque_cache.resumo_detalhe
+                                         *= row(x.cod_produto, x.detalhe)::estoque_cache.resumo_detalhe
+                                THEN 'detalhe guardado' END AS campo
+                      FROM (SELECT d.cod_produto, d.detalhe,
+                                   row(d.cod_produto, d.nome_produto, d.codigos, d.saldo_atual,
+                                       d.qtd_carteira, d.qtd_pre_separacao, d.qtd_separacao,
+                                       d.saldo_disponivel, d.previsao_ruptura_7d, d.data_ruptura,
+                                       d.status_ruptura, d.atualizado_em, d.visivel,
+                                       d.eventos_data, d.eventos_saida, d.eventos_producao)::text
+                                       AS linha
+                              FROM estoque_cache.linhas_dobradas(NULL) d) x
+                      FULL JOIN (SELECT coalesce(r.cod_produto, v.cod_produto, w.cod_produto)
+                                            AS cod_produto,
+                                        row(r.cod_produto, r.nome_produto, r.codigos,
+                                            r.saldo_atual, r.qtd_carteira, r.qtd_pre_separacao,
+                                            r.qtd_separacao, r.saldo_disponivel,
+                                            r.previsao_ruptura_7d, r.data_ruptura,
+                                            r.status_ruptura, r.atualizado_em, r.visivel,
+                                            v.eventos_data, v.eventos_saida,
+                                            v.eventos_producao)::text AS linha,
+                                        w.detalhe, r.cod_produto IS NOT NULL AS tem_linha
+                                   FROM estoque_cache.resumo r
+                                   FULL JOIN estoque_cache.resumo_evento v
+                                     ON v.cod_produto = r.cod_produto
+                                   FULL JOIN estoque_cache.resumo_detalhe w
+                                     ON w.cod_produto = coalesce(r.cod_produto, v.cod_produto)) g
+                        ON g.cod_produto = x.cod_produto
+                     CROSS JOIN (SELECT (SELECT c.chave FROM estoque_cache.resumo_chave c)
+                                        IS NOT DISTINCT FROM estoque_cache.chave_atual()
+                                        AS hoje) h) k
+             WHERE k.campo IS NOT NULL
         )
         SELECT d.cod_produto, d.campo, d.no_cache, d.nas_fontes FROM diferencas d
          WHERE $1 IS NULL OR d.cod_produto = ANY ($1)

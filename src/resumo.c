@@ -720,9 +720,10 @@ grupo_de_guardada(Pendencias *p, Datum *r, bool *rn, Grupo *g, HTAB *eventos)
 
 		if (p->varrido)
 		{
-			DeltasDoCodigo *e =
-				contem(p->com_delta, c) ? hash_search(p->com_delta, &c, HASH_FIND, NULL) : NULL;
-			ListCell *lc;
+			DeltasDoCodigo *e = hash_get_num_entries(p->com_delta) > 0
+									? hash_search(p->com_delta, &c, HASH_FIND, NULL)
+									: NULL;
+			ListCell       *lc;
 
 			if (e != NULL)
 				foreach (lc, e->linhas)
@@ -1038,10 +1039,11 @@ emitir_recalculadas(ReturnSetInfo *rsinfo, Pendencias *p, MemoryContext consulta
 			char  buf[128];
 			char *principal =
 				texto_em(heap_getattr(tup, Anum_saldo_cod_produto, desc, &nulo), buf, sizeof(buf));
+			bool afetado = contem(p->afetados, principal);
 
-			if (p->em_dia && !contem(p->afetados, principal))
+			if (p->em_dia && !afetado)
 				continue;
-			if (vistos != NULL && contem(p->afetados, principal))
+			if (vistos != NULL && afetado)
 			{
 				principal = pstrdup(principal);
 				hash_search(vistos, &principal, HASH_ENTER, NULL);
@@ -1270,16 +1272,25 @@ estoque_cache_linhas_dobradas(PG_FUNCTION_ARGS)
 		Carga           carga;
 		HASH_SEQ_STATUS st;
 		Grupo          *g;
+		/* a group's row and document are built here and freed once stored */
+		MemoryContext trabalho = AllocSetContextCreate(CurrentMemoryContext, "estoque_cache resumo",
+													   ALLOCSET_DEFAULT_SIZES);
 
 		carregar_grupos(&carga, NULL, cfg.horizonte, &cfg, true);
 		hash_seq_init(&st, carga.grupos);
 		while ((g = hash_seq_search(&st)) != NULL)
 		{
+			MemoryContext antigo;
+
 			if (!guardar(g))
 				continue;
+			antigo = MemoryContextSwitchTo(trabalho);
 			completar(g, &cfg, valores, nulos);
 			tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, valores, nulos);
+			MemoryContextSwitchTo(antigo);
+			MemoryContextReset(trabalho);
 		}
+		MemoryContextDelete(trabalho);
 	}
 	else
 	{
