@@ -2668,25 +2668,21 @@ BEGIN
          WHERE n.eventos_data IS NOT NULL
            AND NOT EXISTS (SELECT FROM estoque_cache.resumo_evento v
                             WHERE v.cod_produto = n.cod_produto)
-    ), detalhes_mudados AS (
-        -- compared by their bytes (*=, a numeric's scale is in them; as text
-        -- the comparison would cost about what writing one does)
-        UPDATE estoque_cache.resumo_detalhe AS w
-           SET detalhe = n.detalhe
-          FROM novas AS n
-         WHERE w.cod_produto = n.cod_produto
-           AND NOT w *= row(n.cod_produto, n.detalhe)::estoque_cache.resumo_detalhe
     ), detalhes_apagados AS (
+        -- by the primary key too: the codes are few, the table is wide
         DELETE FROM estoque_cache.resumo_detalhe AS w
-         USING escopo e
-         WHERE w.cod_produto = e.cod_produto
-           AND NOT EXISTS (SELECT FROM novas n WHERE n.cod_produto = w.cod_produto)
-    ), detalhes_inseridos AS (
-        INSERT INTO estoque_cache.resumo_detalhe
-        SELECT n.cod_produto, n.detalhe
-          FROM novas n
-         WHERE NOT EXISTS (SELECT FROM estoque_cache.resumo_detalhe w
-                            WHERE w.cod_produto = n.cod_produto)
+         WHERE w.cod_produto = ANY (ARRAY(SELECT e.cod_produto FROM escopo e
+                                          EXCEPT
+                                          SELECT n.cod_produto FROM novas n))
+    ), detalhes_gravados AS (
+        -- one probe of the primary key per document, never a pass over the
+        -- table (a fold stores a few groups of many); rewritten only when
+        -- its bytes differ (*=, a numeric's scale is in them; as text the
+        -- comparison would cost about what writing one does)
+        INSERT INTO estoque_cache.resumo_detalhe AS w
+        SELECT n.cod_produto, n.detalhe FROM novas n
+            ON CONFLICT (cod_produto) DO UPDATE SET detalhe = excluded.detalhe
+         WHERE NOT w *= row(excluded.cod_produto, excluded.detalhe)::estoque_cache.resumo_detalhe
     )
     SELECT count(*) INTO linhas FROM novas;
     IF pedidos IS NULL THEN
