@@ -1262,6 +1262,9 @@ estoque_cache_linhas_dobradas(PG_FUNCTION_ARGS)
 	Config         cfg;
 	Datum          valores[NUM_COLUNAS_DOBRADA];
 	bool           nulos[NUM_COLUNAS_DOBRADA];
+	/* what each group's rows and document need, freed once they are stored */
+	MemoryContext trabalho =
+		AllocSetContextCreate(CurrentMemoryContext, "estoque_cache resumo", ALLOCSET_DEFAULT_SIZES);
 
 	InitMaterializedSRF(fcinfo, 0);
 	exigir_colunas(rsinfo->setDesc, NUM_COLUNAS_DOBRADA, "linhas_dobradas()");
@@ -1272,9 +1275,6 @@ estoque_cache_linhas_dobradas(PG_FUNCTION_ARGS)
 		Carga           carga;
 		HASH_SEQ_STATUS st;
 		Grupo          *g;
-		/* a group's row and document are built here and freed once stored */
-		MemoryContext trabalho = AllocSetContextCreate(CurrentMemoryContext, "estoque_cache resumo",
-													   ALLOCSET_DEFAULT_SIZES);
 
 		carregar_grupos(&carga, NULL, cfg.horizonte, &cfg, true);
 		hash_seq_init(&st, carga.grupos);
@@ -1290,16 +1290,13 @@ estoque_cache_linhas_dobradas(PG_FUNCTION_ARGS)
 			MemoryContextSwitchTo(antigo);
 			MemoryContextReset(trabalho);
 		}
-		MemoryContextDelete(trabalho);
 	}
 	else
 	{
-		Datum        *elems;
-		bool         *elem_nulos;
-		int           n;
-		HTAB         *feitos = criar_hash("estoque_cache principais feitos", sizeof(char *), 64);
-		MemoryContext trabalho = AllocSetContextCreate(CurrentMemoryContext, "estoque_cache resumo",
-													   ALLOCSET_DEFAULT_SIZES);
+		Datum *elems;
+		bool  *elem_nulos;
+		int    n;
+		HTAB  *feitos = criar_hash("estoque_cache principais feitos", sizeof(char *), 64);
 
 		deconstruct_array(PG_GETARG_ARRAYTYPE_P(0), TEXTOID, -1, false, TYPALIGN_INT, &elems,
 						  &elem_nulos, &n);
@@ -1331,8 +1328,8 @@ estoque_cache_linhas_dobradas(PG_FUNCTION_ARGS)
 			MemoryContextSwitchTo(antigo);
 			MemoryContextReset(trabalho);
 		}
-		MemoryContextDelete(trabalho);
 	}
+	MemoryContextDelete(trabalho);
 	return (Datum) 0;
 }
 
